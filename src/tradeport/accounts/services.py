@@ -1,0 +1,283 @@
+"""Writes for accounts: login and seats, logout, accounts, permission grants."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tradeport.accounts.functions import FUNCTIONS, MANAGEMENT, template_codenames
+from tradeport.accounts.models import Account, DeviceBinding, OnlineSession, SeatGuard
+from tradeport.accounts.network import client_ip, in_networks
+from tradeport.audit.models import OperationLogEntry, SystemLogEntry
+from tradeport.audit.services import record_operation, record_system_event
+from tradeport.system import options
+
+FAILURE_WINDOW = timezone.timedelta(minutes=15)
+DEVICE_COOKIE = "tp_device"
+DEVICE_COOKIE_SALT = "tradeport.device"
+
+
+class LoginRefused(Exception):
+    """A login that must not go through; `message` is shown to the user."""
+
+    def __init__(self, message: str, *, event: str = SystemLogEntry.Event.REFUSED,
+                 reason: str = "", device_token: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.event = event
+        self.reason = reason or message
+        self.device_token = device_token
+
+
+@dataclass
+class LoginResult:
+    account: Account
+    device_token: str | None = None
+
+
+def _user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:300]
+
+
+def _check_throttle(*, username: str, ip: str | None, limit: int) -> None:
+    since = timezone.now() - FAILURE_WINDOW
+    failures = SystemLogEntry.objects.filter(event=SystemLogEntry.Event.FAILED, created_at__gte=since)
+    if failures.filter(username=username).count() >= limit:
+        raise LoginRefused(
+            _("Too many failed logins for this account. Wait 15 minutes and try again."),
+            reason="throttled: account",
+        )
+    if ip and failures.filter(ip_address=ip).count() >= limit * 4:
+        raise LoginRefused(
+            _("Too many failed logins from your address. Wait 15 minutes and try again."),
+            reason="throttled: address",
+        )
+
+
+def network_refusal(account: Account, ip: str | None, opts: dict) -> str | None:
+    """Why this account may not work from this address (PERM-09, SYS-07 IP binding), or None."""
+    if account.is_administrator:
+        return None
+    if not account.has_perm("accounts.external_access") and not in_networks(ip, opts["trusted_networks"]):
+        return _("Your account may be used only from the company network. Ask the administrator for external network access.")
+    if opts["client_binding_mode"] in ("ip", "both"):
+        bindings = list(account.ip_bindings.values_list("network", flat=True))
+        if bindings and not in_networks(ip, bindings):
+            return _("Your account is bound to other IP addresses. Ask the administrator to add this address.")
+    return None
+
+
+def device_token_from(request) -> str | None:
+    return request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_COOKIE_SALT)
+
+
+def device_refusal(account: Account, token: str | None, opts: dict) -> str | None:
+    """Why this browser may not be used by this account (SYS-07 device binding), or None."""
+    if account.is_administrator or opts["client_binding_mode"] not in ("device", "both"):
+        return None
+    if token and account.devices.filter(
+        token_hash=DeviceBinding.hash_token(token), status=DeviceBinding.Status.APPROVED,
+    ).exists():
+        return None
+    return _("This browser is not an approved device for your account. It has been registered; ask the administrator to approve it, then log in again.")
+
+
+def _register_device(account: Account, token: str | None, request) -> str:
+    token = token or secrets.token_urlsafe(32)
+    DeviceBinding.objects.get_or_create(
+        account=account, token_hash=DeviceBinding.hash_token(token),
+        defaults={"name": _user_agent(request)[:200] or "?", "requested_ip": client_ip(request)},
+    )
+    return token
+
+
+def login_attempt(request, *, username: str, password: str) -> LoginResult:
+    """Authenticate and log in, applying every check of ACC-02 in order.
+
+    Raises LoginRefused with a message for the user; every outcome is logged.
+    """
+    ip = client_ip(request)
+    agent = _user_agent(request)
+    opts = options.get_all()
+    username = username.strip()
+    try:
+        _check_throttle(username=username, ip=ip, limit=opts["login_failure_limit"])
+        account = authenticate(request, username=username, password=password)
+        if account is None:
+            raise LoginRefused(_("Wrong username or password."), event=SystemLogEntry.Event.FAILED,
+                               reason="wrong username or password")
+        if not account.is_active:
+            raise LoginRefused(_("This account is disabled. Ask the administrator."), reason="disabled")
+        employee = account.employee
+        if employee is not None and employee.has_left:
+            raise LoginRefused(_("The employee linked to this account has left the company."),
+                               reason="employee left")
+        token = device_token_from(request)
+        if refusal := device_refusal(account, token, opts):
+            token = _register_device(account, token, request)
+            raise LoginRefused(refusal, reason="device not approved", device_token=token)
+        if refusal := network_refusal(account, ip, opts):
+            raise LoginRefused(refusal, reason=f"network: {ip}")
+        _take_seat_and_login(request, account, opts)
+    except LoginRefused as refused:
+        known = Account.objects.filter(username=username).first()
+        record_system_event(event=refused.event, username=username or "?", account=known,
+                            reason=refused.reason, ip_address=ip, user_agent=agent)
+        raise
+    record_system_event(event=SystemLogEntry.Event.LOGIN, username=account.username,
+                        account=account, ip_address=ip, user_agent=agent)
+    return LoginResult(account=account, device_token=token)
+
+
+@transaction.atomic
+def _take_seat_and_login(request, account: Account, opts: dict) -> None:
+    """Claim a seat (ACC-04) and log in, serialised on the SeatGuard row."""
+    SeatGuard.objects.get_or_create(pk=1)
+    SeatGuard.objects.select_for_update().get(pk=1)
+    seats = settings.TRADEPORT_SEATS
+    takes_seat = not account.is_administrator
+    idle = opts["idle_timeout_minutes"]
+    if takes_seat and seats:
+        others = OnlineSession.objects.seated(idle_minutes=idle).exclude(account=account).count()
+        if others >= seats:
+            raise LoginRefused(
+                _("The maximum number of concurrent online users (%(n)s) has been reached.") % {"n": seats},
+                reason=f"seats full ({seats})",
+            )
+    previous = OnlineSession.objects.filter(account=account).first()
+    login(request, account)
+    if previous is not None:
+        Session.objects.filter(session_key=previous.session_key).delete()
+        if previous.session_key != request.session.session_key:
+            record_system_event(event=SystemLogEntry.Event.REPLACED, username=account.username,
+                                account=account, ip_address=previous.ip_address,
+                                user_agent=previous.user_agent)
+    now = timezone.now()
+    OnlineSession.objects.update_or_create(
+        account=account,
+        defaults={
+            "session_key": request.session.session_key, "takes_seat": takes_seat,
+            "ip_address": client_ip(request), "user_agent": _user_agent(request),
+            "logged_in_at": now, "last_seen_at": now,
+        },
+    )
+
+
+def logout_account(request, *, event: str = SystemLogEntry.Event.LOGOUT, reason: str = "") -> None:
+    """End the login, free the seat at once and log it (ACC-13)."""
+    user = request.user
+    if user.is_authenticated:
+        OnlineSession.objects.filter(account=user, session_key=request.session.session_key).delete()
+        record_system_event(event=event, username=user.username, account=user, reason=reason,
+                            ip_address=client_ip(request), user_agent=_user_agent(request))
+    logout(request)
+
+
+@transaction.atomic
+def online_session_end(*, online: OnlineSession, event: str, reason: str = "") -> None:
+    """End someone's login from outside their browser: forced logout or idle timeout."""
+    Session.objects.filter(session_key=online.session_key).delete()
+    OnlineSession.objects.filter(pk=online.pk).delete()
+    record_system_event(event=event, username=online.account.username, account=online.account,
+                        reason=reason, ip_address=online.ip_address, user_agent=online.user_agent)
+
+
+def expire_idle_logins() -> int:
+    """Free the seats of logins idle past the timeout; returns how many ended."""
+    idle = options.get("idle_timeout_minutes")
+    cutoff = timezone.now() - timezone.timedelta(minutes=idle)
+    ended = 0
+    for online in OnlineSession.objects.filter(last_seen_at__lt=cutoff).select_related("account"):
+        online_session_end(online=online, event=SystemLogEntry.Event.TIMEOUT,
+                           reason=f"idle for {idle} minutes")
+        ended += 1
+    return ended
+
+
+# Accounts ------------------------------------------------------------------
+
+def _log_membership(account: Account, action: str, what: str, codes: list[str]) -> None:
+    if codes:
+        record_operation(module="accounts", action=action, instance=account,
+                         changes={what: sorted(codes)})
+
+
+@transaction.atomic
+def account_set_template(*, account: Account, template: str | None) -> None:
+    """Put the account in one role template group, or none."""
+    before = set(account.groups.values_list("name", flat=True))
+    after = {template} if template else set()
+    account.groups.set(Group.objects.filter(name__in=after))
+    _log_membership(account, OperationLogEntry.Action.GRANT, "template", list(after - before))
+    _log_membership(account, OperationLogEntry.Action.REVOKE, "template", list(before - after))
+
+
+@transaction.atomic
+def account_set_permissions(*, account: Account, codenames: set[str], kinds: str) -> None:
+    """Replace the account's own grants of one kind ("functions" or "management")."""
+    catalogue = FUNCTIONS if kinds == "functions" else MANAGEMENT
+    unknown = codenames - set(catalogue)
+    if unknown:
+        raise ValueError(f"unknown permissions: {sorted(unknown)}")
+    current = set(account.user_permissions.filter(
+        content_type__app_label="accounts", codename__in=list(catalogue),
+    ).values_list("codename", flat=True))
+    added, removed = codenames - current, current - codenames
+    if added:
+        account.user_permissions.add(*_permissions(added))
+    if removed:
+        account.user_permissions.remove(*_permissions(removed))
+    _log_membership(account, OperationLogEntry.Action.GRANT, kinds, list(added))
+    _log_membership(account, OperationLogEntry.Action.REVOKE, kinds, list(removed))
+
+
+@transaction.atomic
+def template_set_permissions(*, template: str, codenames: set[str]) -> None:
+    """Edit what a role template grants (PERM-02 / PERM-07 on a group)."""
+    group = Group.objects.get(name=template)
+    current = set(group.permissions.values_list("codename", flat=True))
+    added, removed = codenames - current, current - codenames
+    group.permissions.add(*_permissions(added))
+    group.permissions.remove(*_permissions(removed))
+    for action, codes in ((OperationLogEntry.Action.GRANT, added), (OperationLogEntry.Action.REVOKE, removed)):
+        if codes:
+            record_operation(module="accounts", action=action, object_type="auth.group",
+                             object_id=str(group.pk), object_repr=f"template {template}",
+                             changes={"permissions": sorted(codes)})
+
+
+def _permissions(codenames) -> list[Permission]:
+    return list(Permission.objects.filter(content_type__app_label="accounts", codename__in=list(codenames)))
+
+
+def template_reset(template: str) -> Group:
+    """Create the role template group with its documented permissions if missing."""
+    group, created = Group.objects.get_or_create(name=template)
+    if created:
+        group.permissions.set(_permissions(template_codenames(template)))
+    return group
+
+
+@transaction.atomic
+def account_delete(*, account: Account) -> str:
+    """Delete an account, or disable it when it has history (ACC-11). Returns "deleted" or "disabled"."""
+    if account.is_administrator:
+        raise ValueError("the administrator account cannot be deleted")
+    has_history = (
+        account.last_login is not None
+        or SystemLogEntry.objects.filter(account=account).exists()
+        or OperationLogEntry.objects.filter(account=account).exists()
+    )
+    OnlineSession.objects.filter(account=account).delete()
+    if has_history:
+        account.is_active = False
+        account.save()
+        return "disabled"
+    account.delete()
+    return "deleted"

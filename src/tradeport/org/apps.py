@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgConfig(AppConfig):
+    name = "tradeport.org"
+    verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from tradeport.audit.services import track
+        from tradeport.org.models import Employee
+
+        track(Employee, module="org")

@@ -1,0 +1,35 @@
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, listing, key, label):
+    """A column header that sorts by `key`, toggling the direction on a second click."""
+    request = context["request"]
+    params = request.GET.copy()
+    current = listing.sort
+    descending = current == key
+    params["sort"] = f"-{key}" if descending else key
+    params.pop("page", None)
+    arrow = ""
+    if current.removeprefix("-") == key:
+        arrow = " ▲" if not current.startswith("-") else " ▼"
+    return format_html('<a class="link-dark text-decoration-none" href="?{}">{}{}</a>',
+                       params.urlencode(), label, arrow)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def control(field):
+    """Render a form field's widget with Bootstrap's class and its invalid state."""
+    widget = field.field.widget
+    css = "form-select" if getattr(widget, "input_type", "") == "select" or widget.__class__.__name__.endswith("Select") else "form-control"
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css})
