@@ -147,6 +147,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/bootstrap", TRADEPORT_ASSETS_DIR / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", TRADEPORT_ASSETS_DIR / "bootstrap-icons" / "font"),

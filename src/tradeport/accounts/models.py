@@ -87,11 +87,17 @@ class FunctionAccess(models.Model):
         default_permissions = ()
         permissions = permission_meta()
 
+    def __str__(self) -> str:
+        return "function access"
+
 
 class SeatGuard(models.Model):
     """One row, locked while a login decides whether a seat is free."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+
+    def __str__(self) -> str:
+        return "seat guard"
 
 
 class OnlineSessionQuerySet(models.QuerySet):

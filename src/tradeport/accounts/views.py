@@ -248,7 +248,7 @@ def template_permissions(request, template):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def management_matrix(request):
-    """Account × management permission grid (PERM-07 web note)."""
+    """Grid of accounts by management permissions (PERM-07 web note)."""
     accounts = list(Account.objects.company().filter(is_active=True).prefetch_related("user_permissions", "groups__permissions"))
     if request.method == "POST":
         with transaction.atomic():

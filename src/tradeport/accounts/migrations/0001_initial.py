@@ -3,9 +3,10 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import tradeport.accounts.models
 from django.conf import settings
 from django.db import migrations, models
+
+import tradeport.accounts.models
 
 
 class Migration(migrations.Migration):
