@@ -34,7 +34,10 @@ class AccountForm(forms.ModelForm):
         fields = ["username", "employee_name", "employee_code", "is_active", "mobile",
                   "notify_email", "remarks", "must_change_password"]
         labels = {"username": _("Account (login name)"), "is_active": _("Enabled")}
-        widgets = {"remarks": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "remarks": forms.Textarea(attrs={"rows": 2}),
+            "employee_code": forms.TextInput(attrs={"list": "employee-codes", "autocomplete": "off"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

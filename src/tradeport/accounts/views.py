@@ -162,7 +162,13 @@ def _account_form(request, account):
                 "as soon as it is created."
             ) % {"code": saved.employee_code})
         return redirect("console:account_list")
-    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+    from tradeport.org.models import Employee
+
+    linked = Account.objects.exclude(employee_code="").exclude(pk=account.pk).values("employee_code")
+    unlinked = Employee.objects.filter(status=Employee.Status.ACTIVE).exclude(code__in=linked)
+    return render(request, "accounts/account_form.html", {
+        "form": form, "account": account, "unlinked_employees": unlinked.order_by("code")[:500],
+    })
 
 
 @admin_required
@@ -347,3 +353,16 @@ def ip_binding_delete(request, pk):
     get_object_or_404(IpBinding, pk=pk).delete()
     messages.success(request, _("IP binding removed."))
     return redirect("accounts:binding_list")
+
+
+@require_POST
+def language_switch(request):
+    """Switch the interface language; a logged-in account keeps the choice (PERS-05)."""
+    from django.conf import settings
+    from django.views.i18n import set_language
+
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return set_language(request)
