@@ -64,7 +64,7 @@ class AccountForm(forms.ModelForm):
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 or p2:
             if p1 != p2:
-                self.add_error("password2", _("The two passwords differ."))
+                self.add_error("password2", _("The two passwords do not match."))
             else:
                 probe = self.instance
                 probe.username = cleaned.get("username") or probe.username

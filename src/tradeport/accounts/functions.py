@@ -110,20 +110,20 @@ MANAGEMENT_CATEGORIES: tuple[tuple[str, str], ...] = (
 MANAGEMENT_PERMISSIONS: tuple[ManagementPermission, ...] = (
     ManagementPermission(
         "system_mail", "mail", _("System mail management"),
-        _("Distribute mail and view every mail in the system (PERM-08)."),
+        _("Distribute mail and view every mail in the system."),
     ),
     ManagementPermission(
         "external_access", "customer_data", _("External network access"),
-        _("Use the system from outside the trusted internal networks (PERM-09)."),
+        _("Use the system from outside the trusted internal networks."),
     ),
     ManagementPermission(
         "view_personal_mailboxes", "mail", _("View salespeople's personal mailboxes"),
-        _("Read all correspondence in salespeople's personal mailboxes (PERM-10)."),
+        _("Read all correspondence in salespeople's personal mailboxes."),
         is_advanced=True,
     ),
     ManagementPermission(
         "all_customers_inspection", "customer_data", _("All customers and business inspection"),
-        _("View and modify every customer regardless of ownership, and use work inspection (PERM-11)."),
+        _("View and modify every customer regardless of ownership, and use work inspection."),
         is_advanced=True,
     ),
 )

@@ -341,7 +341,7 @@ def device_decide(request, pk):
         device.status = DeviceBinding.Status.REVOKED
         messages.success(request, _("Device revoked."))
     else:
-        messages.error(request, _("Unknown decision."))
+        messages.error(request, _("Choose Approve or Revoke."))
         return redirect("accounts:binding_list")
     device.save()
     return redirect("accounts:binding_list")

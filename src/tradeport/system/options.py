@@ -108,7 +108,7 @@ OPTIONS: tuple[Option, ...] = (
            _("After this many failed logins for one account within 15 minutes, further attempts are refused for 15 minutes. An IP address gets four times as many."),
            minimum=3, maximum=100),
     Option("recycle_bin_retention_days", "int", 30, _("Recycle-bin retention"),
-           _("Days a permanently deleted mail stays restorable before it is purged."),
+           _("Days a mail stays restorable in the recycle bin before it is purged for good."),
            unit=_("days"), minimum=1, maximum=3650),
     Option("customer_code_prefix", "text", "", _("Customer code prefix"),
            _("Text put before every automatic customer code, e.g. C. May be empty."),
