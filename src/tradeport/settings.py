@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "tradeport.audit",
     "tradeport.system",
     "tradeport.org",
+    "tradeport.codes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -149,6 +150,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
     ("vendor/bootstrap", TRADEPORT_ASSETS_DIR / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", TRADEPORT_ASSETS_DIR / "bootstrap-icons" / "font"),
     ("vendor/echarts", TRADEPORT_ASSETS_DIR / "echarts" / "dist"),

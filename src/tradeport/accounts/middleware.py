@@ -43,7 +43,7 @@ class AccessGuardMiddleware:
         online = OnlineSession.objects.filter(account=user).first()
         now = timezone.now()
         if online is None or online.session_key != request.session.session_key:
-            return self._end(request, _("Your login has ended: it was closed by the administrator or replaced by a login elsewhere. Please log in again."))
+            return self._end(request, _("Your session has ended: the administrator closed it, or your account logged in elsewhere. Please log in again."))
         if online.last_seen_at < now - timezone.timedelta(minutes=opts["idle_timeout_minutes"]):
             services.online_session_end(online=online, event=SystemLogEntry.Event.TIMEOUT,
                                         reason=f"idle for {opts['idle_timeout_minutes']} minutes")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.models import Group, Permission
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,10 +109,12 @@ def login_attempt(request, *, username: str, password: str) -> LoginResult:
         _check_throttle(username=username, ip=ip, limit=opts["login_failure_limit"])
         account = authenticate(request, username=username, password=password)
         if account is None:
+            # ModelBackend answers None for disabled accounts too; say so when the password is right.
+            disabled = Account.objects.filter(username=username, is_active=False).first()
+            if disabled is not None and disabled.check_password(password):
+                raise LoginRefused(_("This account is disabled. Ask the administrator."), reason="disabled")
             raise LoginRefused(_("Wrong username or password."), event=SystemLogEntry.Event.FAILED,
                                reason="wrong username or password")
-        if not account.is_active:
-            raise LoginRefused(_("This account is disabled. Ask the administrator."), reason="disabled")
         employee = account.employee
         if employee is not None and employee.has_left:
             raise LoginRefused(_("The employee linked to this account has left the company."),
@@ -152,12 +153,12 @@ def _take_seat_and_login(request, account: Account, opts: dict) -> None:
             )
     previous = OnlineSession.objects.filter(account=account).first()
     login(request, account)
-    if previous is not None:
-        Session.objects.filter(session_key=previous.session_key).delete()
-        if previous.session_key != request.session.session_key:
-            record_system_event(event=SystemLogEntry.Event.REPLACED, username=account.username,
-                                account=account, ip_address=previous.ip_address,
-                                user_agent=previous.user_agent)
+    # The earlier browser's session is left alone: its next request no longer
+    # matches OnlineSession, so the guard logs it out and tells the user why.
+    if previous is not None and previous.session_key != request.session.session_key:
+        record_system_event(event=SystemLogEntry.Event.REPLACED, username=account.username,
+                            account=account, ip_address=previous.ip_address,
+                            user_agent=previous.user_agent)
     now = timezone.now()
     OnlineSession.objects.update_or_create(
         account=account,
@@ -181,8 +182,10 @@ def logout_account(request, *, event: str = SystemLogEntry.Event.LOGOUT, reason:
 
 @transaction.atomic
 def online_session_end(*, online: OnlineSession, event: str, reason: str = "") -> None:
-    """End someone's login from outside their browser: forced logout or idle timeout."""
-    Session.objects.filter(session_key=online.session_key).delete()
+    """End someone's login from outside their browser: forced logout or idle timeout.
+
+    Their seat is free at once; their browser is logged out, with the reason, on its next request.
+    """
     OnlineSession.objects.filter(pk=online.pk).delete()
     record_system_event(event=event, username=online.account.username, account=online.account,
                         reason=reason, ip_address=online.ip_address, user_agent=online.user_agent)
@@ -213,7 +216,7 @@ def account_set_template(*, account: Account, template: str | None) -> None:
     """Put the account in one role template group, or none."""
     before = set(account.groups.values_list("name", flat=True))
     after = {template} if template else set()
-    account.groups.set(Group.objects.filter(name__in=after))
+    account.groups.set([template_reset(name) for name in after])
     _log_membership(account, OperationLogEntry.Action.GRANT, "template", list(after - before))
     _log_membership(account, OperationLogEntry.Action.REVOKE, "template", list(before - after))
 

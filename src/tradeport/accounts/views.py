@@ -155,6 +155,11 @@ def _account_form(request, account):
             saved = form.save()
             if not saved.is_administrator:
                 services.account_set_template(account=saved, template=form.cleaned_data["template"] or None)
+            if not saved.is_active or form.cleaned_data.get("password1"):
+                # A disabled account or a reset password ends the current login and frees its seat.
+                for online in OnlineSession.objects.filter(account=saved).exclude(account=request.user):
+                    services.online_session_end(online=online, event=SystemLogEntry.Event.FORCED_LOGOUT,
+                                                reason="disabled" if not saved.is_active else "password reset")
         messages.success(request, _("Account %(name)s saved.") % {"name": saved.username})
         if saved.employee_code and saved.employee is None:
             messages.warning(request, _(
@@ -162,13 +167,7 @@ def _account_form(request, account):
                 "as soon as it is created."
             ) % {"code": saved.employee_code})
         return redirect("console:account_list")
-    from tradeport.org.models import Employee
-
-    linked = Account.objects.exclude(employee_code="").exclude(pk=account.pk).values("employee_code")
-    unlinked = Employee.objects.filter(status=Employee.Status.ACTIVE).exclude(code__in=linked)
-    return render(request, "accounts/account_form.html", {
-        "form": form, "account": account, "unlinked_employees": unlinked.order_by("code")[:500],
-    })
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
 
 
 @admin_required

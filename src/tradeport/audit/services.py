@@ -41,9 +41,12 @@ class _Tracking:
         for field in instance._meta.concrete_fields:
             if field.name in self.exclude:
                 continue
-            value = getattr(instance, field.attname)
-            data[field.name] = REDACTED if field.name in self.secret and value else _plain(value)
+            data[field.name] = _plain(getattr(instance, field.attname))
         return data
+
+    def redact(self, changes: dict) -> dict:
+        """Secret fields show that they changed, never their values."""
+        return {k: ([REDACTED if x else x for x in v] if k in self.secret else v) for k, v in changes.items()}
 
 
 def track(model: type[models.Model], *, module: str, exclude: tuple[str, ...] = (),
@@ -78,12 +81,12 @@ def _after_save(sender, instance, created, raw=False, update_fields=None, **kwar
     if created or before is None:
         changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}
         record_operation(module=tracking.module, action=OperationLogEntry.Action.CREATE,
-                         instance=instance, changes=changes)
+                         instance=instance, changes=tracking.redact(changes))
         return
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if changes:
         record_operation(module=tracking.module, action=OperationLogEntry.Action.UPDATE,
-                         instance=instance, changes=changes)
+                         instance=instance, changes=tracking.redact(changes))
 
 
 def _after_delete(sender, instance, **kwargs):
@@ -91,7 +94,7 @@ def _after_delete(sender, instance, **kwargs):
     before = tracking.snapshot(instance)
     changes = {k: [v, None] for k, v in before.items() if v not in (None, "", [], {})}
     record_operation(module=tracking.module, action=OperationLogEntry.Action.DELETE,
-                     instance=instance, changes=changes)
+                     instance=instance, changes=tracking.redact(changes))
 
 
 def record_operation(*, module: str, action: str, instance=None, object_type: str = "",

@@ -90,15 +90,20 @@ def operation_log_csv(request):
         yield "\ufeff"  # Excel needs the BOM to read UTF-8 Chinese correctly.
         yield writer.writerow(header)
         for entry in rows.iterator(chunk_size=2000):
-            yield writer.writerow([
+            yield writer.writerow([_cell(value) for value in [
                 timezone.localtime(entry.created_at).isoformat(timespec="seconds"), entry.username,
                 entry.ip_address or "", entry.module, entry.get_action_display(), entry.object_type,
                 entry.object_id, entry.object_repr, _changes_text(entry.changes),
-            ])
+            ]])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="operation-log.csv"'
     return response
+
+
+def _cell(value: str) -> str:
+    """Keep spreadsheet programs from running user-typed text as a formula."""
+    return f"'{value}" if value and value[0] in "=+-@\t\r" else value
 
 
 def _changes_text(changes: dict) -> str:
