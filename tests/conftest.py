@@ -28,8 +28,14 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def presets(db):
-    """The preset templates and accounts of a new installation."""
-    load_all()
+    """The preset templates, accounts, departments, employees and codes of a new installation."""
+    load_all(only=("accounts", "departments", "codes"))
+
+
+@pytest.fixture
+def region_presets(db):
+    """The preset region tree (about 800 regions; takes a second or two)."""
+    load_all(only=("regions",))
 
 
 def make_account(username: str, *, template: str | None = None, password: str = "Sesame-2026",

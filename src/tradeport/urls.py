@@ -8,5 +8,7 @@ urlpatterns = [
     path("healthz", system.healthz, name="healthz"),
     path("i18n/setlang/", language_switch, name="set_language"),
     path("console/", include("tradeport.system.console_urls")),
+    path("org/", include("tradeport.org.urls")),
+    path("codes/", include("tradeport.codes.urls")),
     path("", include("tradeport.accounts.urls")),
 ]

@@ -54,5 +54,5 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def site(live_server, transactional_db):
     """A running Tradeport with the presets of a new installation."""
-    load_all()
+    load_all(only=("accounts", "departments", "codes"))
     return live_server.url

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tradeport.accounts.functions import EMPLOYEE_TEMPLATE, MANAGER_TEMPLATE
 from tradeport.accounts.models import Account, IpBinding
+from tradeport.org.widgets import EmployeePickerWidget
 
 TEMPLATE_CHOICES = [
     ("", _("None (individual grants only)")),
@@ -36,7 +37,7 @@ class AccountForm(forms.ModelForm):
         labels = {"username": _("Account (login name)"), "is_active": _("Enabled")}
         widgets = {
             "remarks": forms.Textarea(attrs={"rows": 2}),
-            "employee_code": forms.TextInput(attrs={"list": "employee-codes", "autocomplete": "off"}),
+            "employee_code": EmployeePickerWidget(to_field="code"),
         }
 
     def __init__(self, *args, **kwargs):

@@ -32,9 +32,9 @@ class Module:
 
 MODULES: tuple[Module, ...] = (
     Module("basic", _("Basic information"), "diagram-3", (
-        Function("fn_departments", _("Departments")),
-        Function("fn_employees", _("Employees")),
-        Function("fn_regions", _("Regions")),
+        Function("fn_departments", _("Departments"), "org:department_list"),
+        Function("fn_employees", _("Employees"), "org:employee_list"),
+        Function("fn_regions", _("Regions"), "org:region_list"),
     )),
     Module("customers", _("Customer management"), "people", (
         Function("fn_customer_new", _("New customer"), in_employee_template=True),
@@ -77,7 +77,7 @@ MODULES: tuple[Module, ...] = (
         Function("fn_common_phrases", _("Common phrases"), in_employee_template=True),
     )),
     Module("system", _("System management"), "gear", (
-        Function("fn_code_groups", _("Code groups")),
+        Function("fn_code_groups", _("Code groups"), "codes:group_list"),
         Function("fn_system_mailbox", _("System mailbox")),
         Function("fn_system_mail_admin", _("System mail management")),
         Function("fn_client_binding", _("Client binding"), "accounts:binding_list"),

@@ -8,6 +8,8 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from tradeport.audit.services import track
-        from tradeport.org.models import Employee
+        from tradeport.org.models import Department, Employee, Region
 
+        track(Department, module="org", exclude=("path",))
         track(Employee, module="org")
+        track(Region, module="org", exclude=("path",))

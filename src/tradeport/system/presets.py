@@ -44,13 +44,20 @@ def load_accounts() -> None:
         account.groups.add(template_reset(template))
 
 
-def load_all() -> list[str]:
-    """Load every preset set not loaded before; returns the names loaded."""
+def load_all(only: tuple[str, ...] | None = None) -> list[str]:
+    """Load every preset set (or those named in `only`) not loaded before; returns the names loaded."""
     SeatGuard.objects.get_or_create(pk=1)
     template_reset(MANAGER_TEMPLATE)
     template_reset(EMPLOYEE_TEMPLATE)
     loaded = []
-    for name, loader in (("accounts", load_accounts),):
+    from tradeport.codes.presets import load_codes
+    from tradeport.org.presets import load_departments_and_employees, load_regions
+
+    sets = (("accounts", load_accounts), ("departments", load_departments_and_employees),
+            ("regions", load_regions), ("codes", load_codes))
+    for name, loader in sets:
+        if only is not None and name not in only:
+            continue
         if _once(name, loader):
             loaded.append(name)
     return loaded

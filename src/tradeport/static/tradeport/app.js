@@ -32,3 +32,108 @@
     }
   });
 })();
+
+// Pickers (GEN-06): [Select] opens #picker-modal, htmx fills its body, a choice
+// writes hidden inputs back into the widget. Multi-select keeps its ticks while
+// the user moves between departments or searches.
+(function () {
+  "use strict";
+  var target = null;
+  var pending = null;
+
+  function widget(id) { return document.querySelector('[data-picker="' + id + '"]'); }
+  function modal() { return window.bootstrap.Modal.getOrCreateInstance(document.getElementById("picker-modal")); }
+
+  function current(id) {
+    var box = widget(id);
+    var chosen = new Map();
+    if (!box) { return chosen; }
+    if (box.hasAttribute("data-picker-name")) {
+      box.querySelectorAll("[data-value]").forEach(function (badge) {
+        chosen.set(badge.getAttribute("data-value"), badge.textContent.trim());
+      });
+    } else {
+      var input = document.getElementById(id);
+      if (input && input.value) { chosen.set(input.value, document.getElementById(id + "_label").value); }
+    }
+    return chosen;
+  }
+
+  function write(id, chosen) {
+    var box = widget(id);
+    if (!box) { return; }
+    if (!box.hasAttribute("data-picker-name")) {
+      var first = chosen.entries().next();
+      document.getElementById(id).value = first.done ? "" : first.value[0];
+      document.getElementById(id + "_label").value = first.done ? "" : first.value[1];
+      return;
+    }
+    var holder = document.getElementById(id + "_chosen");
+    holder.replaceChildren();
+    chosen.forEach(function (label, value) {
+      var badge = document.createElement("span");
+      badge.className = "badge text-bg-secondary";
+      badge.setAttribute("data-value", value);
+      badge.textContent = label;
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = box.getAttribute("data-picker-name");
+      input.value = value;
+      badge.appendChild(input);
+      holder.appendChild(badge);
+    });
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-picker-open]");
+    if (opener) {
+      target = opener.getAttribute("data-picker-open");
+      pending = current(target);
+      document.getElementById("picker-modal-body").replaceChildren();
+      modal().show();
+      return;
+    }
+    var clearer = event.target.closest("[data-picker-clear]");
+    if (clearer) { write(clearer.getAttribute("data-picker-clear"), new Map()); return; }
+    var confirm = event.target.closest("[data-pick-confirm]");
+    if (confirm && target) { write(target, pending); modal().hide(); return; }
+    var pick = event.target.closest("[data-pick-value]");
+    if (pick && target && pick.type !== "checkbox") {
+      write(target, new Map([[pick.getAttribute("data-pick-value"), pick.getAttribute("data-pick-label")]]));
+      modal().hide();
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type === "checkbox" && box.hasAttribute("data-pick-value") && pending) {
+      if (box.checked) { pending.set(box.getAttribute("data-pick-value"), box.getAttribute("data-pick-label")); }
+      else { pending.delete(box.getAttribute("data-pick-value")); }
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id !== "picker-modal-body" || !pending) { return; }
+    event.target.querySelectorAll("input[type=checkbox][data-pick-value]").forEach(function (box) {
+      box.checked = pending.has(box.getAttribute("data-pick-value"));
+    });
+    var search = event.target.querySelector("input[type=search]");
+    if (search && document.activeElement !== search) {
+      search.focus();
+      search.setSelectionRange(search.value.length, search.value.length);
+    }
+  });
+
+  // Arrow keys move between the choices of an open picker.
+  document.addEventListener("keydown", function (event) {
+    var body = document.getElementById("picker-modal-body");
+    if (!body || !body.contains(event.target) || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) { return; }
+    var items = Array.prototype.slice.call(body.querySelectorAll("[data-pick-value]"));
+    if (!items.length) { return; }
+    var index = items.indexOf(event.target);
+    index = event.key === "ArrowDown" ? Math.min(index + 1, items.length - 1) : Math.max(index - 1, 0);
+    items[index].focus();
+    event.preventDefault();
+  });
+})();

@@ -1,0 +1,294 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from pypinyin import lazy_pinyin
+
+from tradeport.accounts.permissions import function_required
+from tradeport.org import services
+from tradeport.org.forms import DepartmentForm, EmployeeForm, RegionForm
+from tradeport.org.models import Department, Employee, Region
+from tradeport.system.lists import list_page
+
+
+def _form_errors_to(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# Departments (ORG-01..05) ------------------------------------------------------
+
+@function_required("fn_departments")
+def department_list(request):
+    departments = Department.objects.annotate(
+        employee_count=Count("employees", filter=Q(employees__status=Employee.Status.ACTIVE)))
+    selected = departments.filter(pk=request.GET.get("selected")).first() if request.GET.get("selected") else None
+    return render(request, "org/department_list.html", {"departments": departments, "selected": selected})
+
+
+@function_required("fn_departments")
+@require_http_methods(["GET", "POST"])
+def department_create(request):
+    parent = Department.objects.filter(pk=request.GET.get("parent")).first()
+    return _department_form(request, Department(parent=parent))
+
+
+@function_required("fn_departments")
+@require_http_methods(["GET", "POST"])
+def department_update(request, pk):
+    return _department_form(request, get_object_or_404(Department, pk=pk))
+
+
+def _department_form(request, department):
+    form = DepartmentForm(request.POST or None, instance=department,
+                          initial={"parent": department.parent_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.department_save(department=form.save(commit=False), parent=form.cleaned_data["parent"])
+        except ValidationError as error:
+            _form_errors_to(form, error)
+        else:
+            messages.success(request, _("Department %(name)s saved.") % {"name": saved.name})
+            return redirect(saved.get_absolute_url())
+    return render(request, "org/department_form.html", {"form": form, "department": department})
+
+
+@function_required("fn_departments")
+@require_http_methods(["GET", "POST"])
+def department_delete(request, pk):
+    department = get_object_or_404(Department, pk=pk)
+    if request.method == "POST":
+        try:
+            services.department_delete(department=department)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(department.get_absolute_url())
+        messages.success(request, _("Department %(name)s deleted.") % {"name": department.name})
+        return redirect("org:department_list")
+    return render(request, "org/confirm_delete.html", {
+        "object": department, "cancel_url": department.get_absolute_url(),
+        "question": _("Delete department %(name)s?") % {"name": department.name},
+    })
+
+
+# Employees (ORG-06..14) ----------------------------------------------------------
+
+@function_required("fn_employees")
+def employee_list(request):
+    departments = Department.objects.all()
+    department = departments.filter(pk=request.GET.get("department")).first() if request.GET.get("department") else None
+    status = request.GET.get("status", "active")
+
+    def narrow(queryset):
+        if department is not None:
+            queryset = queryset.filter(department__path__startswith=department.path)
+        if status in (Employee.Status.ACTIVE, Employee.Status.LEFT):
+            queryset = queryset.filter(status=status)
+        return queryset
+
+    listing = list_page(
+        request, Employee.objects.select_related("department"),
+        search_fields=("code", "name", "name_en", "mobile", "email"),
+        sort_fields={"code": "code", "name": "name", "department": "department__name", "status": "status"},
+        default_sort="code", extra_filter=narrow,
+    )
+    context = {"listing": listing, "departments": departments, "department": department, "status": status}
+    if request.htmx and request.htmx.target == "employee-table":
+        return render(request, "org/employee_list.html#table", context)
+    return render(request, "org/employee_list.html", context)
+
+
+@function_required("fn_employees")
+@require_http_methods(["GET", "POST"])
+def employee_create(request):
+    department = Department.objects.filter(pk=request.GET.get("department")).first()
+    return _employee_form(request, Employee(department=department) if department else Employee())
+
+
+@function_required("fn_employees")
+@require_http_methods(["GET", "POST"])
+def employee_update(request, pk):
+    return _employee_form(request, get_object_or_404(Employee, pk=pk))
+
+
+def _employee_form(request, employee):
+    form = EmployeeForm(request.POST or None, instance=employee)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.employee_save(employee=form.save(commit=False))
+        except ValidationError as error:
+            _form_errors_to(form, error)
+        else:
+            messages.success(request, _("Employee %(name)s saved.") % {"name": saved.name})
+            if saved.has_left:
+                messages.info(request, _("%(name)s is marked as left: their account can no longer log in and they no longer appear in pickers.")
+                              % {"name": saved.name})
+            return redirect(f"{_employee_list_url()}?department={saved.department_id}")
+    return render(request, "org/employee_form.html", {"form": form, "employee": employee,
+                                                      "account": employee.account if employee.pk else None})
+
+
+def _employee_list_url():
+    from django.urls import reverse
+
+    return reverse("org:employee_list")
+
+
+@function_required("fn_employees")
+@require_http_methods(["GET", "POST"])
+def employee_delete(request, pk):
+    employee = get_object_or_404(Employee, pk=pk)
+    if request.method == "POST":
+        try:
+            services.employee_delete(employee=employee)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("org:employee_update", pk=employee.pk)
+        messages.success(request, _("Employee %(name)s deleted.") % {"name": employee.name})
+        return redirect("org:employee_list")
+    return render(request, "org/confirm_delete.html", {
+        "object": employee, "cancel_url": employee.get_absolute_url(),
+        "question": _("Delete employee %(name)s?") % {"name": employee},
+        "note": _("To keep an employee's history, mark them as left instead."),
+    })
+
+
+# Regions (ORG-15..18) ------------------------------------------------------------
+
+@function_required("fn_regions")
+def region_list(request):
+    selected = Region.objects.filter(pk=request.GET.get("selected")).first() if request.GET.get("selected") else None
+    query = request.GET.get("q", "").strip()
+    found = _region_search(query) if query else None
+    open_path = {a.pk for a in selected.ancestors()} if selected else set()
+    return render(request, "org/region_list.html", {
+        "roots": _with_child_flags(Region.objects.roots()), "selected": selected, "query": query,
+        "found": found, "open_ids": open_path,
+    })
+
+
+def _with_child_flags(queryset) -> list[Region]:
+    """Regions with their child counts, in the order a reader of the current language expects."""
+    regions = list(queryset.annotate(child_count=Count("children")))
+    chinese = (get_language() or "").startswith("zh")
+    regions.sort(key=lambda r: (r.sort_order, pinyin_key(r.name_zh) if chinese else (r.name_en or r.name_zh).casefold()))
+    return regions
+
+
+def pinyin_key(text: str) -> str:
+    """Chinese names sort by pinyin, as Chinese readers look them up."""
+    return " ".join(lazy_pinyin(text)).casefold()
+
+
+def _region_search(query: str):
+    return (Region.objects.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(code__iexact=query))
+            .order_by("level", "name_en")[:50])
+
+
+@function_required("fn_regions")
+@require_GET
+def region_children(request, pk):
+    parent = get_object_or_404(Region, pk=pk)
+    return render(request, "org/region_children.html", {"children": _with_child_flags(parent.children.all())})
+
+
+@function_required("fn_regions")
+@require_http_methods(["GET", "POST"])
+def region_create(request):
+    parent = Region.objects.filter(pk=request.GET.get("parent")).first()
+    level = min(parent.level + 1, Region.Level.DISTRICT) if parent else Region.Level.CONTINENT
+    return _region_form(request, Region(parent=parent, level=level))
+
+
+@function_required("fn_regions")
+@require_http_methods(["GET", "POST"])
+def region_update(request, pk):
+    return _region_form(request, get_object_or_404(Region, pk=pk))
+
+
+def _region_form(request, region):
+    form = RegionForm(request.POST or None, instance=region, initial={"parent": region.parent_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.region_save(region=form.save(commit=False), parent=form.cleaned_data["parent"])
+        except ValidationError as error:
+            _form_errors_to(form, error)
+        else:
+            messages.success(request, _("Region %(name)s saved.") % {"name": saved.name})
+            return redirect(f"{_region_list_url()}?selected={saved.pk}")
+    return render(request, "org/region_form.html", {"form": form, "region": region})
+
+
+def _region_list_url():
+    from django.urls import reverse
+
+    return reverse("org:region_list")
+
+
+@function_required("fn_regions")
+@require_http_methods(["GET", "POST"])
+def region_delete(request, pk):
+    region = get_object_or_404(Region, pk=pk)
+    if request.method == "POST":
+        try:
+            services.region_delete(region=region)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(f"{_region_list_url()}?selected={region.pk}")
+        messages.success(request, _("Region %(name)s deleted.") % {"name": region.name})
+        parent = f"?selected={region.parent_id}" if region.parent_id else ""
+        return redirect(f"{_region_list_url()}{parent}")
+    return render(request, "org/confirm_delete.html", {
+        "object": region, "cancel_url": f"{_region_list_url()}?selected={region.pk}",
+        "question": _("Delete region %(name)s?") % {"name": region.name},
+    })
+
+
+# Pickers (GEN-06) -------------------------------------------------------------------
+
+@login_required
+@require_GET
+def region_picker(request):
+    """The region picker's body: browse the tree or search it."""
+    target = request.GET.get("target", "")
+    query = request.GET.get("q", "").strip()
+    parent = Region.objects.filter(pk=request.GET.get("parent")).first() if request.GET.get("parent") else None
+    if query:
+        items = _region_search(query)
+    else:
+        items = _with_child_flags(parent.children.all() if parent else Region.objects.roots())
+    return render(request, "org/picker_regions.html", {
+        "target": target, "query": query, "parent": parent, "items": items,
+        "trail": ([*parent.ancestors(), parent]) if parent else [],
+    })
+
+
+@login_required
+@require_GET
+def employee_picker(request):
+    """The employee picker's body: department tree, then active employees."""
+    target = request.GET.get("target", "")
+    query = request.GET.get("q", "").strip()
+    to_field = "code" if request.GET.get("to") == "code" else "pk"
+    multiple = request.GET.get("multiple") == "1"
+    salespeople = request.GET.get("salespeople") == "1"
+    department = Department.objects.filter(pk=request.GET.get("department")).first() if request.GET.get("department") else None
+    employees = Employee.objects.salespeople() if salespeople else Employee.objects.active()
+    if department is not None:
+        employees = employees.filter(department__path__startswith=department.path)
+    if query:
+        employees = employees.filter(Q(code__icontains=query) | Q(name__icontains=query) | Q(name_en__icontains=query))
+    employees = employees.select_related("department").order_by("code")[:200]
+    return render(request, "org/picker_employees.html", {
+        "target": target, "query": query, "department": department, "departments": Department.objects.all(),
+        "employees": [(str(getattr(e, to_field)), e) for e in employees], "multiple": multiple,
+        "params": {"target": target, "to": to_field, "multiple": "1" if multiple else "",
+                   "salespeople": "1" if salespeople else ""},
+    })
