@@ -56,3 +56,15 @@ def site(live_server, transactional_db):
     """A running Tradeport with the presets of a new installation."""
     load_all(only=("accounts", "departments", "codes"))
     return live_server.url
+
+
+@pytest.fixture
+def admin_password_changed(site):
+    """admin with its first-login password change already made; returns the password."""
+    from tradeport.accounts.models import Account
+
+    admin = Account.objects.get(username="admin")
+    admin.set_password("Harbour-Lights-42")
+    admin.must_change_password = False
+    admin.save()
+    return "Harbour-Lights-42"

@@ -40,6 +40,9 @@ class AccountForm(forms.ModelForm):
             "employee_code": EmployeePickerWidget(to_field="code"),
         }
 
+    field_order = ["username", "password1", "password2", "must_change_password", "employee_code",
+                   "employee_name", "template", "is_active", "mobile", "notify_email", "remarks"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.creating = self.instance.pk is None

@@ -285,8 +285,13 @@ def employee_picker(request):
         employees = employees.filter(department__path__startswith=department.path)
     if query:
         employees = employees.filter(Q(code__icontains=query) | Q(name__icontains=query) | Q(name_en__icontains=query))
-    employees = employees.select_related("department").order_by("code")[:200]
+    employees = list(employees.select_related("department").order_by("code")[:200])
+    from django.contrib.auth import get_user_model
+
+    linked = set(get_user_model().objects.filter(employee_code__in=[e.code for e in employees])
+                 .values_list("employee_code", flat=True))
     return render(request, "org/picker_employees.html", {
+        "linked_codes": linked,
         "target": target, "query": query, "department": department, "departments": Department.objects.all(),
         "employees": [(str(getattr(e, to_field)), e) for e in employees], "multiple": multiple,
         "params": {"target": target, "to": to_field, "multiple": "1" if multiple else "",
