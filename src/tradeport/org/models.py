@@ -40,7 +40,7 @@ class Department(TreeNode):
     """ORG-01..05: the department tree."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("department name"), max_length=100)
     remarks = models.CharField(_("remarks"), max_length=300, blank=True)
 
     objects = TreeQuerySet.as_manager()

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tradeport.org.models import Department, Employee, Region
 from tradeport.system.usage import describe, references
@@ -13,7 +14,7 @@ def _place(node, parent) -> None:
     """Save a tree node under `parent`, keeping the materialised paths of its subtree right."""
     model = type(node)
     if parent is not None and node.pk is not None and parent.path.startswith(node.path or "\0"):
-        raise ValidationError(_("A node cannot be moved under itself or one of its descendants."))
+        raise ValidationError(_("It cannot be moved under itself or anything below it."))
     node.parent = parent
     old_path = node.path
     node.full_clean(exclude=["path"])
@@ -41,9 +42,12 @@ def department_delete(*, department: Department) -> None:
     if department.children.exists():
         raise ValidationError(_("%(name)s still has sub-departments. Delete or move them first.")
                               % {"name": department.name})
-    if department.employees.exists():
-        raise ValidationError(_("%(name)s still has %(count)s employees. Move them to another department first.")
-                              % {"name": department.name, "count": department.employees.count()})
+    count = department.employees.count()
+    if count:
+        raise ValidationError(ngettext(
+            "%(name)s still has %(count)s employee (active or left). Move them to another department first.",
+            "%(name)s still has %(count)s employees (active or left). Move them to another department first.",
+            count) % {"name": department.name, "count": count})
     department.delete()
 
 

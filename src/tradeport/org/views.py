@@ -155,7 +155,7 @@ def employee_delete(request, pk):
         return redirect("org:employee_list")
     return render(request, "org/confirm_delete.html", {
         "object": employee, "cancel_url": employee.get_absolute_url(),
-        "question": _("Delete employee %(name)s?") % {"name": employee},
+        "question": _("Delete employee %(name)s?") % {"name": employee.name},
         "note": _("To keep an employee's history, mark them as left instead."),
     })
 
