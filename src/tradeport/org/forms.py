@@ -7,8 +7,18 @@ from tradeport.org.models import Department, Employee, Region
 from tradeport.org.widgets import RegionPickerWidget
 
 
+class _TreeOrderIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in Department.in_tree_order(list(self.queryset)):
+            yield self.choice(obj)
+
+
 class DepartmentChoiceField(forms.ModelChoiceField):
     """Departments indented by depth, in tree order."""
+
+    iterator = _TreeOrderIterator
 
     def label_from_instance(self, obj):
         return f"{'　' * obj.depth}{obj.name}"

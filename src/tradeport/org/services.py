@@ -92,6 +92,8 @@ def region_save(*, region: Region, parent: Region | None) -> Region:
     if parent is not None and region.level <= parent.level:
         raise ValidationError({"level": _("A region must be at a lower level than its parent (%(parent)s).")
                                % {"parent": parent.get_level_display()}})
+    if region.pk is not None and region.children.filter(level__lte=region.level).exists():
+        raise ValidationError({"level": _("A region must be at a higher level than the regions below it.")})
     _place(region, parent)
     return region
 

@@ -15,6 +15,19 @@ from tradeport.org.models import Department, Employee, Region
 from tradeport.system.lists import list_page
 
 
+def _int(raw) -> int | None:
+    """An id from the query string, or None when it is missing or not a number."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pick(queryset, raw):
+    pk = _int(raw)
+    return queryset.filter(pk=pk).first() if pk is not None else None
+
+
 def _form_errors_to(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -29,14 +42,15 @@ def _form_errors_to(form, error: ValidationError) -> None:
 def department_list(request):
     departments = Department.objects.annotate(
         employee_count=Count("employees", filter=Q(employees__status=Employee.Status.ACTIVE)))
-    selected = departments.filter(pk=request.GET.get("selected")).first() if request.GET.get("selected") else None
-    return render(request, "org/department_list.html", {"departments": departments, "selected": selected})
+    selected = _pick(departments, request.GET.get("selected"))
+    return render(request, "org/department_list.html", {
+        "departments": Department.in_tree_order(list(departments)), "selected": selected})
 
 
 @function_required("fn_departments")
 @require_http_methods(["GET", "POST"])
 def department_create(request):
-    parent = Department.objects.filter(pk=request.GET.get("parent")).first()
+    parent = _pick(Department.objects.all(), request.GET.get("parent"))
     return _department_form(request, Department(parent=parent))
 
 
@@ -82,8 +96,8 @@ def department_delete(request, pk):
 
 @function_required("fn_employees")
 def employee_list(request):
-    departments = Department.objects.all()
-    department = departments.filter(pk=request.GET.get("department")).first() if request.GET.get("department") else None
+    departments = Department.in_tree_order(list(Department.objects.all()))
+    department = _pick(Department.objects.all(), request.GET.get("department"))
     status = request.GET.get("status", "active")
 
     def narrow(queryset):
@@ -108,7 +122,7 @@ def employee_list(request):
 @function_required("fn_employees")
 @require_http_methods(["GET", "POST"])
 def employee_create(request):
-    department = Department.objects.filter(pk=request.GET.get("department")).first()
+    department = _pick(Department.objects.all(), request.GET.get("department"))
     return _employee_form(request, Employee(department=department) if department else Employee())
 
 
@@ -164,7 +178,7 @@ def employee_delete(request, pk):
 
 @function_required("fn_regions")
 def region_list(request):
-    selected = Region.objects.filter(pk=request.GET.get("selected")).first() if request.GET.get("selected") else None
+    selected = _pick(Region.objects.all(), request.GET.get("selected"))
     query = request.GET.get("q", "").strip()
     found = _region_search(query) if query else None
     open_path = {a.pk for a in selected.ancestors()} if selected else set()
@@ -196,14 +210,22 @@ def _region_search(query: str):
 @require_GET
 def region_children(request, pk):
     parent = get_object_or_404(Region, pk=pk)
-    return render(request, "org/region_children.html", {"children": _with_child_flags(parent.children.all())})
+    open_ids = {i for i in (_int(p) for p in request.GET.get("open", "").split(",")) if i is not None}
+    return render(request, "org/region_children.html", {
+        "children": _with_child_flags(parent.children.all()), "open_ids": open_ids,
+        "open_param": ",".join(str(i) for i in sorted(open_ids)),
+        "selected": _pick(Region.objects.all(), request.GET.get("selected")),
+    })
 
 
 @function_required("fn_regions")
 @require_http_methods(["GET", "POST"])
 def region_create(request):
-    parent = Region.objects.filter(pk=request.GET.get("parent")).first()
-    level = min(parent.level + 1, Region.Level.DISTRICT) if parent else Region.Level.CONTINENT
+    parent = _pick(Region.objects.all(), request.GET.get("parent"))
+    if parent is not None and parent.level >= Region.Level.DISTRICT:
+        messages.error(request, _("A district is the lowest level; nothing can be added under it."))
+        return redirect(f"{_region_list_url()}?selected={parent.pk}")
+    level = parent.level + 1 if parent else Region.Level.CONTINENT
     return _region_form(request, Region(parent=parent, level=level))
 
 
@@ -259,7 +281,7 @@ def region_picker(request):
     """The region picker's body: browse the tree or search it."""
     target = request.GET.get("target", "")
     query = request.GET.get("q", "").strip()
-    parent = Region.objects.filter(pk=request.GET.get("parent")).first() if request.GET.get("parent") else None
+    parent = _pick(Region.objects.all(), request.GET.get("parent"))
     if query:
         items = _region_search(query)
     else:
@@ -279,7 +301,7 @@ def employee_picker(request):
     to_field = "code" if request.GET.get("to") == "code" else "pk"
     multiple = request.GET.get("multiple") == "1"
     salespeople = request.GET.get("salespeople") == "1"
-    department = Department.objects.filter(pk=request.GET.get("department")).first() if request.GET.get("department") else None
+    department = _pick(Department.objects.all(), request.GET.get("department"))
     employees = Employee.objects.salespeople() if salespeople else Employee.objects.active()
     if department is not None:
         employees = employees.filter(department__path__startswith=department.path)
@@ -292,7 +314,8 @@ def employee_picker(request):
                  .values_list("employee_code", flat=True))
     return render(request, "org/picker_employees.html", {
         "linked_codes": linked,
-        "target": target, "query": query, "department": department, "departments": Department.objects.all(),
+        "target": target, "query": query, "department": department,
+        "departments": Department.in_tree_order(list(Department.objects.all())),
         "employees": [(str(getattr(e, to_field)), e) for e in employees], "multiple": multiple,
         "params": {"target": target, "to": to_field, "multiple": "1" if multiple else "",
                    "salespeople": "1" if salespeople else ""},

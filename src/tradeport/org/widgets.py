@@ -11,7 +11,7 @@ class RegionPickerWidget(forms.Widget):
         from tradeport.org.models import Region
 
         context = super().get_context(name, value, attrs)
-        region = Region.objects.filter(pk=value).first() if value not in (None, "") else None
+        region = Region.objects.filter(pk=value).first() if str(value or "").isdigit() else None
         context["widget"].update({
             "label": " / ".join([a.name for a in region.ancestors()] + [region.name]) if region else "",
             "picker_url": reverse("org:region_picker"),
@@ -51,7 +51,8 @@ class EmployeePickerWidget(forms.Widget):
         context = super().get_context(name, value, attrs)
         values = context["widget"]["value"]
         keys = values if self.multiple else ([values] if values else [])
-        chosen = Employee.objects.filter(**{f"{self.to_field}__in": keys}) if keys else []
+        lookup_keys = [k for k in keys if k.isdigit()] if self.to_field == "pk" else keys
+        chosen = Employee.objects.filter(**{f"{self.to_field}__in": lookup_keys}) if lookup_keys else []
         params = f"?to={self.to_field}" + ("&multiple=1" if self.multiple else "") + (
             "&salespeople=1" if self.salespeople else "")
         context["widget"].update({
