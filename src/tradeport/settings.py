@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "tradeport.system",
     "tradeport.org",
     "tradeport.codes",
+    "tradeport.customers",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

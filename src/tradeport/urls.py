@@ -10,5 +10,6 @@ urlpatterns = [
     path("console/", include("tradeport.system.console_urls")),
     path("org/", include("tradeport.org.urls")),
     path("codes/", include("tradeport.codes.urls")),
+    path("customers/", include("tradeport.customers.urls")),
     path("", include("tradeport.accounts.urls")),
 ]

@@ -37,12 +37,12 @@ MODULES: tuple[Module, ...] = (
         Function("fn_regions", _("Regions"), "org:region_list"),
     )),
     Module("customers", _("Customer management"), "people", (
-        Function("fn_customer_new", _("New customer"), in_employee_template=True),
-        Function("fn_customer_maintenance", _("Customer record maintenance"), in_employee_template=True),
-        Function("fn_customer_query", _("Customer query"), in_employee_template=True),
-        Function("fn_ownership_setup", _("Ownership set-up")),
-        Function("fn_ownership_query", _("Ownership query")),
-        Function("fn_ownership_transfer", _("Transfer customers by salesperson")),
+        Function("fn_customer_new", _("New customer"), "customers:customer_create", True),
+        Function("fn_customer_maintenance", _("Customer record maintenance"), "customers:customer_list", True),
+        Function("fn_customer_query", _("Customer query"), "customers:customer_query", True),
+        Function("fn_ownership_setup", _("Ownership set-up"), "customers:ownership_setup"),
+        Function("fn_ownership_query", _("Ownership query"), "customers:ownership_query"),
+        Function("fn_ownership_transfer", _("Transfer customers by salesperson"), "customers:ownership_transfer"),
         Function("fn_address_rule_transfer", _("Address distribution transfer")),
     )),
     Module("followup", _("Follow-up"), "envelope-paper", (
