@@ -6,7 +6,11 @@ from tradeport.codes.models import CodeItem
 from tradeport.customers.addresses import normalise, split_list
 from tradeport.customers.models import Contact, Customer
 from tradeport.org.models import Employee, Region
-from tradeport.org.widgets import EmployeePickerWidget, RegionPickerWidget
+from tradeport.org.widgets import (
+    ChoicePickerWidget,
+    EmployeePickerWidget,
+    RegionPickerWidget,
+)
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -122,3 +126,19 @@ class CategorySearchForm(forms.Form):
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
         return queryset
+
+
+class CustomerPickerWidget(ChoicePickerWidget):
+    """GEN-06 customer picker: region tree, then the customers there the user may see, with search."""
+
+    picker_url_name = "customers:customer_picker"
+
+    def __init__(self, *, user=None, multiple=False, attrs=None):
+        super().__init__(multiple=multiple, attrs=attrs)
+        self.user = user
+
+    def queryset(self):
+        return Customer.objects.visible_to(self.user).alive()
+
+    def label(self, obj) -> str:
+        return f"{obj.name} ({obj.code})"

@@ -107,21 +107,6 @@ def ownership_mode(request):
 
 @function_required("fn_ownership_setup")
 @require_POST
-def customer_owners(request, pk):
-    """OWN-04: set the owners of one customer from the region view."""
-    customer = get_object_or_404(visible_customers(request).alive(), pk=pk)
-    allowed = {e.pk for e in _entitled(customer.region)}
-    chosen = [e for e in Employee.objects.filter(pk__in=request.POST.getlist("owners")) if e.pk in allowed]
-    if not chosen:
-        messages.error(request, _("Choose at least one owner entitled in this region."))
-    else:
-        services.ownership_set(customer=customer, employees=chosen, actor=request.user)
-        messages.success(request, _("Owners of %(name)s saved.") % {"name": customer.name})
-    return redirect(request.POST.get("next") or _setup_url(region=customer.region_id))
-
-
-@function_required("fn_ownership_setup")
-@require_POST
 def ownership_move(request):
     """OWN-05: move the selected customers from one salesperson to another (drag and drop or [Move to…])."""
     source = get_object_or_404(Employee, pk=request.POST.get("source"))

@@ -326,3 +326,26 @@ def customer_import(request):
         context.update({"plan": plan, "token": token, "file_name": stored["name"]})
         return render(request, "customers/customer_import.html", context, status=200 if plan.ok else 400)
     return render(request, "customers/customer_import.html", context)
+
+
+@login_required
+def customer_picker(request):
+    """The customer picker's body: region tree, then visible customers, with search (GEN-06, CUST-22)."""
+    from tradeport.org.views import _pick, _with_child_flags
+
+    target = request.GET.get("target", "")
+    query = request.GET.get("q", "").strip()
+    region = _pick(Region.objects.all(), request.GET.get("region"))
+    customers = visible_customers(request).alive()
+    if region is not None:
+        customers = customers.filter(region__path__startswith=region.path)
+    if query:
+        customers = customers.search(query)
+    regions = _with_child_flags(region.children.all() if region else Region.objects.roots())
+    return render(request, "customers/picker_customers.html", {
+        "target": target, "query": query, "region": region, "regions": regions,
+        "trail": [*region.ancestors(), region] if region else [],
+        "customers": customers.select_related("region").order_by("name")[:100] if (region or query) else [],
+        "multiple": request.GET.get("multiple") == "1",
+        "params": {"target": target, "multiple": request.GET.get("multiple", "")},
+    })
