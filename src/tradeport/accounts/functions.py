@@ -61,7 +61,7 @@ MODULES: tuple[Module, ...] = (
     Module("statistics", _("Statistics"), "bar-chart", (
         Function("fn_stat_customer_type", _("Customer type analysis")),
         Function("fn_stat_region", _("Regional distribution")),
-        Function("fn_stat_source", _("Customer source")),
+        Function("fn_stat_source", _("Customer source analysis")),
         Function("fn_stat_industry", _("Industry analysis")),
         Function("fn_stat_product_detail", _("Product detail query")),
         Function("fn_stat_product", _("Product statistics")),

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradeport.accounts.permissions import function_required
@@ -116,7 +116,8 @@ def ownership_move(request):
         return redirect(_setup_url(view="salesperson", salesperson=source.pk))
     customers = list(visible_customers(request).alive().filter(pk__in=request.POST.getlist("customer")))
     moved = services.ownership_move(customers=customers, source=source, target=target, actor=request.user)
-    messages.success(request, _("%(n)s customers moved from %(a)s to %(b)s.")
+    messages.success(request, ngettext("%(n)s customer moved from %(a)s to %(b)s.",
+                                       "%(n)s customers moved from %(a)s to %(b)s.", moved)
                      % {"n": moved, "a": source.name, "b": target.name})
     return redirect(_setup_url(view="salesperson", salesperson=source.pk))
 

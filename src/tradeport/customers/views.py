@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tradeport.accounts.permissions import function_required
@@ -252,7 +253,8 @@ def customer_bulk_assign(request):
     else:
         replace = request.POST.get("mode", "replace") != "add"
         services.ownership_bulk_assign(customers=customers, employees=employees, replace=replace, actor=request.user)
-        messages.success(request, _("Owners of %(n)s customers updated.") % {"n": len(customers)})
+        messages.success(request, ngettext("Owners of %(n)s customer updated.", "Owners of %(n)s customers updated.",
+                                           len(customers)) % {"n": len(customers)})
     return redirect(request.POST.get("next") or _list_url())
 
 
@@ -321,7 +323,8 @@ def customer_import(request):
                 default_storage.delete(stored["path"])
                 pending.pop(token, None)
                 request.session[IMPORT_SESSION_KEY] = pending
-                messages.success(request, _("%(n)s customers imported.") % {"n": created})
+                messages.success(request, ngettext("%(n)s customer imported.", "%(n)s customers imported.", created)
+                                 % {"n": created})
                 return redirect("customers:customer_list")
         context.update({"plan": plan, "token": token, "file_name": stored["name"]})
         return render(request, "customers/customer_import.html", context, status=200 if plan.ok else 400)
