@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradeport.codes.models import CodeItem
+from tradeport.customers import lookups  # noqa: F401  (registers __substring)
 from tradeport.org.models import Employee, Region
 
 
@@ -19,19 +20,22 @@ class CustomerQuerySet(models.QuerySet):
             return self.none()
         if user.is_administrator or user.has_perm("accounts.all_customers_inspection"):
             return self
-        if not user.employee_code:
+        employee_id = Employee.objects.filter(code=user.employee_code).values_list("pk", flat=True).first() \
+            if user.employee_code else None
+        if employee_id is None:
             return self.none()
-        owned = Exists(Ownership.objects.filter(customer=OuterRef("pk"), is_latest=True,
-                                                employee__code=user.employee_code))
+        # An IN over the owner's rows (index ownership_by_employee) lets the database
+        # walk the customer list in its own order and probe membership cheaply.
+        owned = Q(pk__in=Ownership.objects.filter(employee_id=employee_id, is_latest=True).values("customer_id"))
         from tradeport.customers.ownership import default_owner_region_filter
 
         by_region = default_owner_region_filter(user.employee_code)
-        return self.filter(Q(owned) | by_region if by_region is not None else Q(owned))
+        return self.filter(owned | by_region if by_region is not None else owned)
 
     def search(self, text: str):
         """CUST-18: 'contains', ignoring case, over the ten fields (kept in search_text)."""
         text = " ".join(text.split()).lower()
-        return self.filter(search_text__contains=text) if text else self
+        return self.filter(search_text__substring=text) if text else self
 
 
 class Customer(models.Model):
@@ -85,6 +89,9 @@ class Customer(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["deleted_at", "hidden", "region"], name="customer_maintenance"),
+            # Counts and pages of the maintenance list read this narrow index, not the wide rows.
+            models.Index(fields=["id"], condition=Q(deleted_at__isnull=True, hidden=False),
+                         name="customer_listed"),
         ]
 
     def __str__(self) -> str:
