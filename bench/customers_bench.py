@@ -19,7 +19,7 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradeport.settings")
 os.environ.setdefault("TRADEPORT_ALLOWED_HOSTS", "testserver")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -34,7 +34,7 @@ from tradeport.customers.services import _search_text, digits, mnemonic_for, nam
 from tradeport.org.models import Department, Employee, Region  # noqa: E402
 from tradeport.system.presets import load_all  # noqa: E402
 
-SYLLABLES = "华 美 通 达 丰 盛 泰 嘉 宏 远 航 海 联 创 新 科 信 恒 鑫 源 安 利 兴 隆 佳 瑞 德 中 汇 金".split()
+SYLLABLES = ["华", "美", "通", "达", "丰", "盛", "泰", "嘉", "宏", "远", "航", "海", "联", "创", "新", "科", "信", "恒", "鑫", "源", "安", "利", "兴", "隆", "佳", "瑞", "德", "中", "汇", "金"]
 WORDS = ["Global", "Trading", "Import", "Textile", "Home", "Tools", "Supply", "Ocean", "Star", "Bright",
          "Euro", "Pacific", "Nordic", "Prime", "Union", "Metro", "Alpha", "Delta", "Green", "Royal"]
 BATCH = 2000

@@ -28,7 +28,8 @@ def sign_in_first_time(page, site, username, password="Harbour-Lights-42"):
 def choose_region(page, field_id, text):
     page.click(f"[data-picker-open={field_id}]")
     page.fill("#picker-modal-body input[type=search]", text)
-    page.locator("#picker-modal-body [data-pick-value]").first.click()
+    # Wait for the search results rather than clicking whatever the modal showed first.
+    page.locator(f"#picker-modal-body [data-pick-label$='{text}']").first.click()
     expect(page.locator(f"#{field_id}_label")).to_have_value(re.compile(text))
 
 

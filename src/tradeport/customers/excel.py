@@ -108,7 +108,7 @@ class _Lookups:
                 if key:
                     self.codes[(item.group.key, key.lower())] = item
         self.employees = {e.code: e for e in Employee.objects.salespeople()}
-        self.taken = set(EmailAddress.objects.values_list("address", flat=True))
+        self.taken = dict(EmailAddress.objects.values_list("address", "customer_id"))
 
     def region(self, text: str) -> Region | None:
         matches = list(Region.objects.filter(Q(code__iexact=text) | Q(name_zh=text) | Q(name_en__iexact=text))[:2])
@@ -157,8 +157,8 @@ def plan_import(upload, *, user) -> ImportPlan:
         _contact_from_row(row, entry)
         for address in _addresses_of(row, entry, first=len(entry["lines"]) == 1):
             if address in lookups.taken:
-                row.errors.append(_("%(address)s is already used by an existing record (duplicate).") % {
-                    "address": address})
+                holder = Customer.objects.get(pk=lookups.taken[address])
+                row.errors.append(services.clash_message(address, holder, user))
             elif address in seen_addresses and seen_addresses[address] != line:
                 row.errors.append(_("%(address)s also appears on line %(line)s.") % {
                     "address": address, "line": seen_addresses[address]})

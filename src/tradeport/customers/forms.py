@@ -59,10 +59,11 @@ class CustomerForm(forms.ModelForm):
         self.fields["backup_emails_text"].initial = "; ".join(instance.backup_emails or [])
         if instance.pk:
             self.fields["owners"].initial = list(instance.ownerships.current().values_list("employee_id", flat=True))
-        can_hide = user.is_administrator or user.has_perm("accounts.all_customers_inspection")
-        if not can_hide and not instance.hidden:
-            # CUST-08: hiding is for PERM-11 holders; others do not see the box.
+        if not (user.is_administrator or user.has_perm("accounts.all_customers_inspection")):
+            # CUST-08: hiding and un-hiding are for PERM-11 holders; others do not see the box.
             del self.fields["hidden"]
+        current = list(instance.ownerships.current().values_list("employee_id", flat=True)) if instance.pk else []
+        self.fields["owners"].queryset = (Employee.objects.salespeople() | Employee.objects.filter(pk__in=current)).distinct()
         self.order_fields(["kind", "name", "mnemonic", "region", "main_email", "backup_emails_text", "phone",
                            "fax", "owners"])
 

@@ -6,9 +6,10 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,8 +18,9 @@ from tradeport.accounts.permissions import function_required
 from tradeport.customers import ownership as rules
 from tradeport.customers import querybuilder, services
 from tradeport.customers.models import Customer, Ownership, RegionOwnership, SavedQuery
-from tradeport.customers.views import _with_owners, visible_customers
+from tradeport.customers.views import _ids, _with_owners, visible_customers
 from tradeport.org.models import Employee, Region
+from tradeport.org.views import _pick
 from tradeport.org.widgets import EmployeePickerWidget, RegionPickerWidget
 from tradeport.system.lists import list_page
 from tradeport.system.models import SystemOption
@@ -49,8 +51,8 @@ def _setup_url(**params) -> str:
 def ownership_setup(request):
     """OWN-01..12: mode, customers by region or by salesperson, and per-region settings."""
     view = request.GET.get("view", "region")
-    region = Region.objects.filter(pk=request.GET.get("region")).first() if request.GET.get("region") else None
-    salesperson = Employee.objects.filter(pk=request.GET.get("salesperson")).first() if request.GET.get("salesperson") else None
+    region = _pick(Region.objects.all(), request.GET.get("region"))
+    salesperson = _pick(Employee.objects.all(), request.GET.get("salesperson"))
     customers = visible_customers(request).alive().filter(kind=Customer.Kind.CUSTOMER)
     if view == "salesperson":
         customers = customers.filter(ownerships__is_latest=True, ownerships__employee=salesperson) if salesperson else customers.none()
@@ -69,8 +71,9 @@ def ownership_setup(request):
         "creators": list(setting.creators.values_list("pk", flat=True)) if setting else [],
         "default_owners": list(setting.default_owners.values_list("pk", flat=True)) if setting else [],
     }, prefix="setting")
-    salespeople = Employee.objects.salespeople().annotate(
-        customer_count=Count("ownerships", filter=Q(ownerships__is_latest=True))).order_by("code")
+    salespeople = Employee.objects.salespeople().annotate(customer_count=Count("ownerships", filter=Q(
+        ownerships__is_latest=True, ownerships__customer__deleted_at__isnull=True,
+        ownerships__customer__kind=Customer.Kind.CUSTOMER))).order_by("code")
     return render(request, "customers/ownership_setup.html", {
         "view": view, "region": region, "salesperson": salesperson, "listing": listing,
         "strict": rules.strict_mode(), "setting": setting, "own_setting": own, "setting_form": setting_form,
@@ -109,12 +112,15 @@ def ownership_mode(request):
 @require_POST
 def ownership_move(request):
     """OWN-05: move the selected customers from one salesperson to another (drag and drop or [Move to…])."""
-    source = get_object_or_404(Employee, pk=request.POST.get("source"))
-    target = Employee.objects.salespeople().filter(pk=request.POST.get("target")).first()
+    source = _pick(Employee.objects.all(), request.POST.get("source"))
+    if source is None:
+        messages.error(request, _("Choose the salesperson to move the customers from."))
+        return redirect(_setup_url(view="salesperson"))
+    target = _pick(Employee.objects.salespeople(), request.POST.get("target"))
     if target is None:
         messages.error(request, _("Choose the salesperson to move the customers to."))
         return redirect(_setup_url(view="salesperson", salesperson=source.pk))
-    customers = list(visible_customers(request).alive().filter(pk__in=request.POST.getlist("customer")))
+    customers = list(visible_customers(request).alive().filter(pk__in=_ids(request.POST.getlist("customer"))))
     moved = services.ownership_move(customers=customers, source=source, target=target, actor=request.user)
     messages.success(request, ngettext("%(n)s customer moved from %(a)s to %(b)s.",
                                        "%(n)s customers moved from %(a)s to %(b)s.", moved)
@@ -170,7 +176,9 @@ def ownership_query(request):
     conditions = _conditions_from_get(request)
     loaded = None
     if request.GET.get("load"):
-        loaded = get_object_or_404(saved, pk=request.GET["load"])
+        loaded = _pick(saved, request.GET["load"])
+        if loaded is None:
+            raise Http404
         conditions = querybuilder.parse(loaded.conditions)
     elif not request.GET and (default := saved.filter(is_default=True).first()):
         loaded, conditions = default, querybuilder.parse(default.conditions)
@@ -257,7 +265,7 @@ def ownership_query_csv(request):
     writer.writerow([str(querybuilder.COLUMNS[k][0]) for k in querybuilder.COLUMNS])
     for row in rows.iterator(chunk_size=2000):
         writer.writerow([row.employee.code, row.employee.name, row.customer.code, row.customer.name,
-                         row.assigned_at.date().isoformat(), _("yes") if row.is_latest else _("no")])
+                         timezone.localdate(row.assigned_at).isoformat(), _("yes") if row.is_latest else _("no")])
     return response
 
 

@@ -24,9 +24,11 @@ from tradeport.customers.models import (
 from tradeport.org.models import Employee, Region
 from tradeport.system import options
 
+# Chinese legal forms may sit inside a name; Latin ones only as whole words ("Apex Joy" keeps "oy").
 COMPANY_SUFFIXES = re.compile(
-    r"(有限责任公司|股份有限公司|有限公司|集团|公司|co\.?,?\s*ltd\.?|company|corporation|corp\.?|inc\.?|"
-    r"limited|ltd\.?|llc|gmbh|s\.?a\.?|s\.?r\.?l\.?|b\.?v\.?|pty|plc|ag|oy|ab)\b", re.IGNORECASE)
+    r"有限责任公司|股份有限公司|有限公司|集团|公司|"
+    r"(?<!\w)(?:co\.?,?\s*ltd\.?|company|corporation|corp\.?|inc\.?|limited|ltd\.?|llc|gmbh|"
+    r"s\.?a\.?|s\.?r\.?l\.?|b\.?v\.?|pty|plc|ag|oy|ab)(?!\w)", re.IGNORECASE)
 
 
 def mnemonic_for(name: str) -> str:

@@ -24,11 +24,17 @@ from tradeport.customers.forms import (
 from tradeport.customers.models import Customer, Ownership
 from tradeport.customers.selectors import find_duplicates
 from tradeport.org.models import Employee, Region
+from tradeport.org.views import _pick
 from tradeport.system.lists import list_page
 
 # "created" sorts by id: the same order as created_at, read straight off the table.
 SEARCH_CAP = 5000  # a search matching more shows the first 5,000 and says so
 SORTS = {"code": "code", "name": "name", "region": "region__name_en", "created": "id", "level": "level__code"}
+
+
+def _ids(values) -> list[int]:
+    """The numeric ids among posted values; anything else is ignored."""
+    return [int(v) for v in values if str(v).isdigit()]
 
 
 def may_see_everything(user) -> bool:
@@ -54,7 +60,7 @@ def filtered_customers(request, *, maintenance: bool):
     form = CategorySearchForm(request.GET or None)
     queryset = visible_customers(request)
     everything = may_see_everything(request.user)
-    region = Region.objects.filter(pk=request.GET.get("region")).first() if request.GET.get("region") else None
+    region = _pick(Region.objects.all(), request.GET.get("region"))
     if form.is_valid():
         queryset = form.apply(queryset)
         show_hidden = form.cleaned_data["show_hidden"] and everything
@@ -107,7 +113,8 @@ def customer_detail(request, pk):
         raise PermissionDenied
     customer = customer_for(request, pk)
     zones = customer.region.effective_time_zones()
-    local_time = timezone.now().astimezone(zoneinfo.ZoneInfo(zones[0])) if zones else None
+    # Formatted here: the template's date filter would turn it back into the company's zone.
+    local_time = timezone.now().astimezone(zoneinfo.ZoneInfo(zones[0])).strftime("%Y-%m-%d %H:%M") if zones else ""
     return render(request, "customers/customer_detail.html", {
         "customer": customer, "contacts": customer.contacts.all(), "local_time": local_time,
         "time_zone": zones[0] if zones else "",
@@ -132,6 +139,7 @@ def customer_update(request, pk):
 
 
 def _customer_form(request, customer):
+    creating = customer.pk is None
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
     contacts = ContactFormSet(request.POST or None, instance=customer, prefix="contacts")
     duplicates = []
@@ -145,11 +153,14 @@ def _customer_form(request, customer):
                 saved = services.customer_save(customer=saved, contacts=kept, products=form.cleaned_data["products"],
                                                owners=owners, actor=request.user)
         except ValidationError as error:
+            if creating:  # the transaction rolled back: the form stays a new-customer form
+                customer.pk, customer.code = None, ""
+                customer._state.adding = True
             _attach(form, error)
         else:
             messages.success(request, _("%(code)s %(name)s saved.") % {"code": saved.code, "name": saved.name})
             return redirect(saved.get_absolute_url())
-    if request.method == "POST" and customer.pk is None and form.is_valid():
+    if request.method == "POST" and creating and hasattr(form, "cleaned_data"):
         duplicates = _duplicates_for(request, form)
     return render(request, "customers/customer_form.html", {
         "form": form, "contacts": contacts, "customer": customer, "duplicates": duplicates,
@@ -250,8 +261,8 @@ def contact_create(request, pk):
 @require_POST
 def customer_bulk_assign(request):
     """OWN-06: several selected customers get new owners (replace or add)."""
-    customers = list(visible_customers(request).alive().filter(pk__in=request.POST.getlist("customer")))
-    employees = list(Employee.objects.salespeople().filter(pk__in=request.POST.getlist("owners")))
+    customers = list(visible_customers(request).alive().filter(pk__in=_ids(request.POST.getlist("customer"))))
+    employees = list(Employee.objects.salespeople().filter(pk__in=_ids(request.POST.getlist("owners"))))
     if not customers or not employees:
         messages.error(request, _("Select at least one customer and one owner."))
     else:
@@ -338,7 +349,7 @@ def customer_import(request):
 @login_required
 def customer_picker(request):
     """The customer picker's body: region tree, then visible customers, with search (GEN-06, CUST-22)."""
-    from tradeport.org.views import _pick, _with_child_flags
+    from tradeport.org.views import _with_child_flags
 
     target = request.GET.get("target", "")
     query = request.GET.get("q", "").strip()

@@ -41,8 +41,22 @@
   var target = null;
   var pending = null;
 
+  var opening = false;
+
   function widget(id) { return document.querySelector('[data-picker="' + id + '"]'); }
   function modal() { return window.bootstrap.Modal.getOrCreateInstance(document.getElementById("picker-modal")); }
+
+  // Bootstrap ignores hide() while the show animation runs; a quick choice must wait for it.
+  function closeModal() {
+    if (!opening) { modal().hide(); return; }
+    document.getElementById("picker-modal").addEventListener("shown.bs.modal", function () {
+      modal().hide();
+    }, { once: true });
+  }
+
+  document.addEventListener("shown.bs.modal", function (event) {
+    if (event.target.id === "picker-modal") { opening = false; }
+  });
 
   function current(id) {
     var box = widget(id);
@@ -91,17 +105,18 @@
       target = opener.getAttribute("data-picker-open");
       pending = current(target);
       document.getElementById("picker-modal-body").replaceChildren();
+      opening = true;
       modal().show();
       return;
     }
     var clearer = event.target.closest("[data-picker-clear]");
     if (clearer) { write(clearer.getAttribute("data-picker-clear"), new Map()); return; }
     var confirm = event.target.closest("[data-pick-confirm]");
-    if (confirm && target) { write(target, pending); modal().hide(); return; }
+    if (confirm && target) { write(target, pending); closeModal(); return; }
     var pick = event.target.closest("[data-pick-value]");
     if (pick && target && pick.type !== "checkbox") {
       write(target, new Map([[pick.getAttribute("data-pick-value"), pick.getAttribute("data-pick-label")]]));
-      modal().hide();
+      closeModal();
     }
   });
 
