@@ -1,7 +1,6 @@
 """Shared fixtures for the code-group tests (CODE-01..05)."""
 
 import pytest
-from org.referrer import temporary_referrer
 
 
 @pytest.fixture(autouse=True)
@@ -15,8 +14,3 @@ def manager_client(client, manager, signed_in):
     return signed_in(client, manager)
 
 
-@pytest.fixture
-def referrer(db):
-    """A model with a real foreign key to CodeItem (see org.referrer)."""
-    with temporary_referrer() as model:
-        yield model

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from matrix import check_matrix
+from org.referrer import refer_to
 from tradeport.audit.models import OperationLogEntry
 from tradeport.codes.forms import CodeItemForm
 from tradeport.codes.models import CodeGroup, CodeItem
@@ -278,17 +279,18 @@ def test_delete_an_unused_item(manager_client, presets):
     assert not CodeItem.objects.filter(pk=other.pk).exists()
 
 
-def test_delete_of_an_item_in_use_is_refused(manager_client, presets, referrer):
+def test_delete_of_an_item_in_use_is_refused(manager_client, presets):
     """CODE-04: an item that records use cannot be deleted; the message says to deactivate it."""
-    fax = item("followup_method", "FAX")
-    referrer.objects.create(code_item=fax)
-    assert references(fax) == [("test orders", 1)]
-    response = manager_client.post(reverse("codes:item_delete", args=[fax.pk]), follow=True)
-    assert "Fax is in use (test orders (1)); deactivate it instead." in response.content.decode()
-    assert CodeItem.objects.filter(pk=fax.pk).exists()
+    level = item("customer_level", "B")
+    customer = refer_to(code_item=level)
+    assert references(level) == [("customers", 1)]
+    response = manager_client.post(reverse("codes:item_delete", args=[level.pk]), follow=True)
+    assert "B is in use (customers (1)); deactivate it instead." in response.content.decode()
+    assert CodeItem.objects.filter(pk=level.pk).exists()
     # Deactivating it is the way out, and it stays on the old record.
-    manager_client.post(reverse("codes:item_toggle", args=[fax.pk]))
-    assert fax in CodeItem.objects.choices_for("followup_method", keep=referrer.objects.get().code_item)
+    manager_client.post(reverse("codes:item_toggle", args=[level.pk]))
+    customer.refresh_from_db()
+    assert level in CodeItem.objects.choices_for("customer_level", keep=customer.level)
 
 
 def test_an_unused_item_has_no_references(presets):

@@ -2,7 +2,6 @@
 
 import pytest
 
-from org.referrer import temporary_referrer
 from tradeport.org import services
 from tradeport.org.models import Department, Employee, Region
 
@@ -58,8 +57,3 @@ def small_world(make_region):
             "asia": asia, "china": china}
 
 
-@pytest.fixture
-def referrer(db):
-    """A model with real foreign keys to CodeItem, Employee and Region (see org.referrer)."""
-    with temporary_referrer() as model:
-        yield model

@@ -1,47 +1,24 @@
-"""A throw-away model that refers to codes, employees and regions, for the "in use" rules.
+"""Real records that refer to codes, employees and regions, for the "in use" rules.
 
-No model of the application refers to a code item, an employee or a region yet
-(customers, orders and mail come in later features). To exercise the real
-"in use" refusals (CODE-04, ORG-11, ORG-18) against the real database, this
-registers a small model with foreign keys to all three, creates its table
-inside the test's transaction (rolled back with it), and unregisters it again.
+A customer refers to its region and its code items; an ownership row refers to
+its employee. Created straight through the ORM: these tests are about the
+refusals, not about creating customers.
 """
 
-from contextlib import contextmanager
-
-from django.apps import apps
-from django.db import connection, models
-
-from tradeport.codes.models import CodeItem
-from tradeport.org.models import Employee, Region
-
-_RELATED_NAMES = {CodeItem: "test_orders", Employee: "test_orders", Region: "test_orders"}
+from tradeport.customers.models import Customer, Ownership
+from tradeport.org.models import Region
 
 
-@contextmanager
-def temporary_referrer():
-    """Yield a model `TestOrder(code_item, employee, region)` with a real table."""
-    attrs = {
-        "__module__": "scopetest.models",
-        "code_item": models.ForeignKey(CodeItem, on_delete=models.PROTECT, null=True,
-                                       related_name="test_orders"),
-        "employee": models.ForeignKey(Employee, on_delete=models.PROTECT, null=True,
-                                      related_name="test_orders"),
-        "region": models.ForeignKey(Region, on_delete=models.PROTECT, null=True,
-                                    related_name="test_orders"),
-        "Meta": type("Meta", (), {"app_label": "scopetest", "verbose_name": "test order",
-                                  "verbose_name_plural": "test orders"}),
-    }
-    model = type("TestOrder", (models.Model,), attrs)
-    try:
-        editor = connection.schema_editor()
-        sql, params = editor.table_sql(model)
-        with connection.cursor() as cursor:  # inside the test transaction: rolled back with it
-            cursor.execute(sql, params)
-        yield model
-    finally:
-        del apps.all_models["scopetest"]["testorder"]
-        for target, name in _RELATED_NAMES.items():
-            if name in target.__dict__:
-                delattr(target, name)
-        apps.clear_cache()
+def refer_to(*, code_item=None, employee=None, region=None) -> Customer:
+    """A customer using `region` (or any region) and `code_item` as its level; owned by `employee`."""
+    region = region or Region.objects.order_by("pk").first()
+    if region is None:
+        from tradeport.org.services import region_save
+
+        region = region_save(region=Region(code="T-REGION", name_zh="测试区域", name_en="Test region",
+                                           level=Region.Level.CONTINENT), parent=None)
+    customer = Customer.objects.create(code=f"T{Customer.objects.count() + 1:05d}", name="Referring customer",
+                                       region=region, level=code_item)
+    if employee is not None:
+        Ownership.objects.create(customer=customer, employee=employee)
+    return customer

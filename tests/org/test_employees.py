@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conftest import make_account
 from matrix import check_matrix
+from org.referrer import refer_to
 from tradeport.accounts.functions import EMPLOYEE_TEMPLATE
 from tradeport.accounts.models import OnlineSession
 from tradeport.audit.models import OperationLogEntry, SystemLogEntry
@@ -378,13 +379,13 @@ def test_delete_an_unreferenced_employee(manager_client, trade, make_employee):
     assert entry.changes["code"] == ["E100", None]
 
 
-def test_delete_of_a_referenced_employee_is_refused(manager_client, trade, make_employee, referrer):
+def test_delete_of_a_referenced_employee_is_refused(manager_client, trade, make_employee, small_world):
     """ORG-11: while records refer to the employee, delete is refused and "mark as left" is suggested."""
     employee = make_employee("E100", "王伟", trade)
-    referrer.objects.create(employee=employee)
+    refer_to(employee=employee, region=small_world["munich"])
     response = manager_client.post(reverse("org:employee_delete", args=[employee.pk]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("org:employee_update", args=[employee.pk])
-    assert ("王伟 cannot be deleted while these refer to them: test orders (1). "
+    assert ("王伟 cannot be deleted while these refer to them: ownership history (1). "
             "Mark the employee as left instead.") in response.content.decode()
     assert Employee.objects.filter(pk=employee.pk).exists()
 

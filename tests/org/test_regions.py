@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from matrix import check_matrix
+from org.referrer import refer_to
 from tradeport.audit.models import OperationLogEntry
 from tradeport.org import services
 from tradeport.org.models import Region
@@ -286,12 +287,12 @@ def test_delete_is_refused_while_the_region_has_children(manager_client, small_w
     assert Region.objects.filter(pk=germany.pk).exists()
 
 
-def test_delete_is_refused_while_a_record_uses_the_region(manager_client, small_world, referrer):
-    """ORG-18: a region that records (customers, later) refer to cannot be deleted; the message names them."""
+def test_delete_is_refused_while_a_record_uses_the_region(manager_client, small_world):
+    """ORG-18: a region that customers refer to cannot be deleted; the message names them."""
     munich = small_world["munich"]
-    referrer.objects.create(region=munich)
+    refer_to(region=munich)
     response = manager_client.post(reverse("org:region_delete", args=[munich.pk]), follow=True)
-    assert "Munich is in use by test orders (1) and cannot be deleted." in response.content.decode()
+    assert "Munich is in use by customers (1) and cannot be deleted." in response.content.decode()
     assert Region.objects.filter(pk=munich.pk).exists()
 
 
@@ -308,14 +309,14 @@ def test_delete_a_leaf_region(manager_client, small_world):
     assert not Region.objects.filter(pk=bavaria.pk).exists()
 
 
-def test_references_counts_child_regions(small_world, referrer):
+def test_references_counts_child_regions(small_world):
     """ORG-18: system.usage.references() sees child regions, and records once they exist."""
     germany, munich = small_world["germany"], small_world["munich"]
     assert references(germany) == [("regions", 1)]
     assert references(germany, ignore=("children",)) == []
     assert references(munich) == []
-    referrer.objects.create(region=munich)
-    assert references(munich) == [("test orders", 1)]
+    refer_to(region=munich)
+    assert references(munich) == [("customers", 1)]
 
 
 # Operation log (GEN-05) -------------------------------------------------------------
