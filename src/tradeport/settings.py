@@ -90,6 +90,9 @@ if _database_url:
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("TRADEPORT_DATABASE_URL must be a postgres:// URL")
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Form drop-downs iterate querysets; a server-side cursor costs three round trips
+    # each, and breaks behind a transaction-pooling proxy.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {
