@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,6 +8,7 @@ from tradeport.accounts.permissions import function_required
 from tradeport.codes import services
 from tradeport.codes.forms import CodeItemForm
 from tradeport.codes.models import CodeGroup, CodeItem
+from tradeport.system.confirm import confirm_delete
 
 
 def _group_url(group: CodeGroup) -> str:
@@ -64,16 +64,10 @@ def item_toggle(request, pk):
 @require_http_methods(["GET", "POST"])
 def item_delete(request, pk):
     item = get_object_or_404(CodeItem.objects.select_related("group"), pk=pk)
-    if request.method == "POST":
-        try:
-            services.code_item_delete(item=item)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("%(item)s deleted.") % {"item": item.name})
-        return redirect(_group_url(item.group))
-    return render(request, "org/confirm_delete.html", {
-        "object": item, "cancel_url": _group_url(item.group),
-        "question": _("Delete %(item)s from %(group)s?") % {"item": item.name, "group": item.group.name},
-        "note": _("An item already used by records cannot be deleted; deactivate it instead."),
-    })
+    return confirm_delete(
+        request, delete=lambda: services.code_item_delete(item=item),
+        question=_("Delete %(item)s from %(group)s?") % {"item": item.name, "group": item.group.name},
+        note=_("An item already used by records cannot be deleted; deactivate it instead."),
+        cancel_url=_group_url(item.group), done_url=_group_url(item.group),
+        done_message=_("%(item)s deleted.") % {"item": item.name},
+    )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,6 +26,7 @@ from tradeport.customers.models import Customer, Ownership
 from tradeport.customers.selectors import find_duplicates
 from tradeport.org.models import Employee, Region
 from tradeport.org.views import _pick
+from tradeport.system.confirm import confirm_delete
 from tradeport.system.lists import list_page
 
 # "created" sorts by id: the same order as created_at, read straight off the table.
@@ -203,17 +205,15 @@ def duplicate_check(request):
 @require_http_methods(["GET", "POST"])
 def customer_delete(request, pk):
     customer = customer_for(request, pk)
-    if request.method == "POST":
-        services.customer_delete(customer=customer, actor=request.user)
-        messages.success(request, _("%(code)s %(name)s deleted. Its mail history is kept.")
-                         % {"code": customer.code, "name": customer.name})
-        return redirect("customers:customer_list")
-    return render(request, "org/confirm_delete.html", {
-        "object": customer, "cancel_url": customer.get_absolute_url(),
-        "question": _("Delete customer %(code)s %(name)s?") % {"code": customer.code, "name": customer.name},
-        "note": _("Its mail and follow-up history are kept, and its addresses stop matching new mail. "
-                  "A manager can restore it."),
-    })
+    return confirm_delete(
+        request, delete=lambda: services.customer_delete(customer=customer, actor=request.user),
+        question=_("Delete customer %(code)s %(name)s?") % {"code": customer.code, "name": customer.name},
+        note=_("Its mail and follow-up history are kept, and its addresses stop matching new mail. "
+               "A manager can restore it."),
+        cancel_url=customer.get_absolute_url(), done_url=reverse("customers:customer_list"),
+        done_message=_("%(code)s %(name)s deleted. Its mail history is kept.")
+        % {"code": customer.code, "name": customer.name},
+    )
 
 
 @function_required("fn_customer_maintenance")
@@ -226,15 +226,9 @@ def customer_restore(request, pk):
         services.customer_restore(customer=customer, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(f"{_list_url()}?show_deleted=on")
+        return redirect(f"{reverse("customers:customer_list")}?show_deleted=on")
     messages.success(request, _("%(code)s %(name)s restored.") % {"code": customer.code, "name": customer.name})
     return redirect(customer.get_absolute_url())
-
-
-def _list_url():
-    from django.urls import reverse
-
-    return reverse("customers:customer_list")
 
 
 @function_required("fn_customer_maintenance")
@@ -270,7 +264,7 @@ def customer_bulk_assign(request):
         services.ownership_bulk_assign(customers=customers, employees=employees, replace=replace, actor=request.user)
         messages.success(request, ngettext("Owners of %(n)s customer updated.", "Owners of %(n)s customers updated.",
                                            len(customers)) % {"n": len(customers)})
-    return redirect(request.POST.get("next") or _list_url())
+    return redirect(request.POST.get("next") or reverse("customers:customer_list"))
 
 
 @function_required("fn_customer_maintenance")

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,6 +13,7 @@ from tradeport.accounts.permissions import function_required
 from tradeport.org import services
 from tradeport.org.forms import DepartmentForm, EmployeeForm, RegionForm
 from tradeport.org.models import Department, Employee, Region
+from tradeport.system.confirm import confirm_delete
 from tradeport.system.lists import list_page
 
 
@@ -78,18 +80,12 @@ def _department_form(request, department):
 @require_http_methods(["GET", "POST"])
 def department_delete(request, pk):
     department = get_object_or_404(Department, pk=pk)
-    if request.method == "POST":
-        try:
-            services.department_delete(department=department)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(department.get_absolute_url())
-        messages.success(request, _("Department %(name)s deleted.") % {"name": department.name})
-        return redirect("org:department_list")
-    return render(request, "org/confirm_delete.html", {
-        "object": department, "cancel_url": department.get_absolute_url(),
-        "question": _("Delete department %(name)s?") % {"name": department.name},
-    })
+    return confirm_delete(
+        request, delete=lambda: services.department_delete(department=department),
+        question=_("Delete department %(name)s?") % {"name": department.name},
+        cancel_url=department.get_absolute_url(), done_url=reverse("org:department_list"),
+        done_message=_("Department %(name)s deleted.") % {"name": department.name},
+    )
 
 
 # Employees (ORG-06..14) ----------------------------------------------------------
@@ -144,34 +140,22 @@ def _employee_form(request, employee):
             if saved.has_left:
                 messages.info(request, _("%(name)s is marked as left: their account can no longer log in and they no longer appear in pickers.")
                               % {"name": saved.name})
-            return redirect(f"{_employee_list_url()}?department={saved.department_id}")
+            return redirect(f"{reverse("org:employee_list")}?department={saved.department_id}")
     return render(request, "org/employee_form.html", {"form": form, "employee": employee,
                                                       "account": employee.account if employee.pk else None})
-
-
-def _employee_list_url():
-    from django.urls import reverse
-
-    return reverse("org:employee_list")
 
 
 @function_required("fn_employees")
 @require_http_methods(["GET", "POST"])
 def employee_delete(request, pk):
     employee = get_object_or_404(Employee, pk=pk)
-    if request.method == "POST":
-        try:
-            services.employee_delete(employee=employee)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("org:employee_update", pk=employee.pk)
-        messages.success(request, _("Employee %(name)s deleted.") % {"name": employee.name})
-        return redirect("org:employee_list")
-    return render(request, "org/confirm_delete.html", {
-        "object": employee, "cancel_url": employee.get_absolute_url(),
-        "question": _("Delete employee %(name)s?") % {"name": employee.name},
-        "note": _("To keep an employee's history, mark them as left instead."),
-    })
+    return confirm_delete(
+        request, delete=lambda: services.employee_delete(employee=employee),
+        question=_("Delete employee %(name)s?") % {"name": employee.name},
+        note=_("To keep an employee's history, mark them as left instead."),
+        cancel_url=employee.get_absolute_url(), done_url=reverse("org:employee_list"),
+        done_message=_("Employee %(name)s deleted.") % {"name": employee.name},
+    )
 
 
 # Regions (ORG-15..18) ------------------------------------------------------------
@@ -224,7 +208,7 @@ def region_create(request):
     parent = _pick(Region.objects.all(), request.GET.get("parent"))
     if parent is not None and parent.level >= Region.Level.DISTRICT:
         messages.error(request, _("A district is the lowest level; nothing can be added under it."))
-        return redirect(f"{_region_list_url()}?selected={parent.pk}")
+        return redirect(f"{reverse("org:region_list")}?selected={parent.pk}")
     level = parent.level + 1 if parent else Region.Level.CONTINENT
     return _region_form(request, Region(parent=parent, level=level))
 
@@ -244,33 +228,21 @@ def _region_form(request, region):
             _form_errors_to(form, error)
         else:
             messages.success(request, _("Region %(name)s saved.") % {"name": saved.name})
-            return redirect(f"{_region_list_url()}?selected={saved.pk}")
+            return redirect(f"{reverse("org:region_list")}?selected={saved.pk}")
     return render(request, "org/region_form.html", {"form": form, "region": region})
-
-
-def _region_list_url():
-    from django.urls import reverse
-
-    return reverse("org:region_list")
 
 
 @function_required("fn_regions")
 @require_http_methods(["GET", "POST"])
 def region_delete(request, pk):
     region = get_object_or_404(Region, pk=pk)
-    if request.method == "POST":
-        try:
-            services.region_delete(region=region)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(f"{_region_list_url()}?selected={region.pk}")
-        messages.success(request, _("Region %(name)s deleted.") % {"name": region.name})
-        parent = f"?selected={region.parent_id}" if region.parent_id else ""
-        return redirect(f"{_region_list_url()}{parent}")
-    return render(request, "org/confirm_delete.html", {
-        "object": region, "cancel_url": f"{_region_list_url()}?selected={region.pk}",
-        "question": _("Delete region %(name)s?") % {"name": region.name},
-    })
+    here = f"{reverse('org:region_list')}?selected={region.pk}"
+    return confirm_delete(
+        request, delete=lambda: services.region_delete(region=region),
+        question=_("Delete region %(name)s?") % {"name": region.name}, cancel_url=here,
+        done_url=reverse("org:region_list") + (f"?selected={region.parent_id}" if region.parent_id else ""),
+        done_message=_("Region %(name)s deleted.") % {"name": region.name},
+    )
 
 
 # Pickers (GEN-06) -------------------------------------------------------------------
