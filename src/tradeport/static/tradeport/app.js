@@ -54,8 +54,12 @@
     }, { once: true });
   }
 
+  // Bootstrap focuses the dialog itself once it is shown; the search box is where typing belongs.
   document.addEventListener("shown.bs.modal", function (event) {
-    if (event.target.id === "picker-modal") { opening = false; }
+    if (event.target.id !== "picker-modal") { return; }
+    opening = false;
+    var search = event.target.querySelector("#picker-modal-body input[type=search]");
+    if (search) { search.focus(); }
   });
 
   function current(id) {
