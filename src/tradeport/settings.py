@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "tradeport.org",
     "tradeport.codes",
     "tradeport.customers",
+    "tradeport.mail",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

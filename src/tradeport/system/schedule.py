@@ -23,6 +23,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("worker_heartbeat", "tradeport.system.tasks.record_worker_heartbeat", timezone.timedelta(minutes=1)),
     Job("expire_idle_logins", "tradeport.accounts.tasks.expire_idle_logins", timezone.timedelta(minutes=1)),
+    Job("fetch_due_mailboxes", "tradeport.mail.tasks.fetch_due_mailboxes", timezone.timedelta(minutes=1)),
 )
 
 

@@ -1,0 +1,291 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tradeport.customers.models import Contact, Customer
+from tradeport.mail import crypto
+from tradeport.org.models import Employee
+
+
+class Mailbox(models.Model):
+    """A system or personal mailbox (MBOX-01..06). Passwords are stored encrypted."""
+
+    class Kind(models.TextChoices):
+        SYSTEM = "system", _("System mailbox")
+        PERSONAL = "personal", _("Personal mailbox")
+
+    class Protocol(models.TextChoices):
+        IMAP = "imap", "IMAP"
+        POP3 = "pop3", "POP3"
+        NONE = "none", _("None (import only)")
+
+    class Security(models.TextChoices):
+        SSL = "ssl", "SSL/TLS"
+        STARTTLS = "starttls", "STARTTLS"
+        PLAIN = "plain", _("None (plain text)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.SYSTEM)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="mailboxes", verbose_name=_("owner"))
+    address = models.CharField(_("email address"), max_length=254, unique=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    protocol = models.CharField(_("incoming protocol"), max_length=5, choices=Protocol, default=Protocol.IMAP)
+    host = models.CharField(_("incoming server"), max_length=200, blank=True)
+    port = models.PositiveIntegerField(_("port"), null=True, blank=True)
+    security = models.CharField(_("security"), max_length=10, choices=Security, default=Security.SSL)
+    username = models.CharField(_("user name"), max_length=200, blank=True)
+    password_encrypted = models.TextField(blank=True, editable=False)
+    folders = models.JSONField(_("folders"), default=list, blank=True, help_text=_("IMAP folders to fetch; empty: INBOX."))
+    smtp_host = models.CharField(_("SMTP server"), max_length=200, blank=True)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), null=True, blank=True)
+    smtp_security = models.CharField(_("SMTP security"), max_length=10, choices=Security, default=Security.SSL)
+    smtp_username = models.CharField(_("SMTP user name"), max_length=200, blank=True)
+    smtp_password_encrypted = models.TextField(blank=True, editable=False)
+    poll_interval_minutes = models.PositiveIntegerField(_("polling interval"), null=True, blank=True,
+                                                        help_text=_("Minutes; empty: the system option."))
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # Fetch state
+    last_fetch_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    next_fetch_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["kind", "address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def password(self) -> str:
+        return crypto.decrypt(self.password_encrypted)
+
+    @password.setter
+    def password(self, value: str) -> None:
+        self.password_encrypted = crypto.encrypt(value)
+
+    @property
+    def smtp_password(self) -> str:
+        return crypto.decrypt(self.smtp_password_encrypted)
+
+    @smtp_password.setter
+    def smtp_password(self, value: str) -> None:
+        self.smtp_password_encrypted = crypto.encrypt(value)
+
+    @property
+    def default_port(self) -> int:
+        if self.protocol == self.Protocol.POP3:
+            return 995 if self.security == self.Security.SSL else 110
+        return 993 if self.security == self.Security.SSL else 143
+
+    @property
+    def fetch_folders(self) -> list[str]:
+        return self.folders or ["INBOX"]
+
+
+class FolderState(models.Model):
+    """The high-water mark of one folder under one UIDVALIDITY; moves only after a batch commits."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="folder_states")
+    folder = models.CharField(max_length=200)
+    uidvalidity = models.BigIntegerField()
+    last_uid = models.BigIntegerField(default=0)
+    server_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailbox", "folder", "uidvalidity"], name="folder_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {self.folder} {self.uidvalidity}:{self.last_uid}"
+
+
+class RawMessage(models.Model):
+    """The original bytes, stored once by SHA-256 in the file storage."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    path = models.CharField(max_length=200)
+    stored_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.sha256
+
+
+class FetchLedger(models.Model):
+    """What was taken from the server: (mailbox, folder, UIDVALIDITY, UID) or a POP3 UIDL (MBOX-08)."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="ledger")
+    folder = models.CharField(max_length=200)
+    uidvalidity = models.BigIntegerField(default=0)
+    uid = models.CharField(max_length=200)
+    raw = models.ForeignKey(RawMessage, on_delete=models.PROTECT, related_name="+")
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailbox", "folder", "uidvalidity", "uid"], name="ledger_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {self.folder} {self.uid}"
+
+
+class MailQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """PERM-13: mail of the user's customers and mail delivered to the user; PERM-08 sees all."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_administrator or user.has_perm("accounts.system_mail"):
+            return self
+        customers = Customer.objects.visible_to(user).values("pk")
+        condition = Q(customer__in=customers)
+        if user.employee_code:
+            delivered = Delivery.objects.filter(employee__code=user.employee_code).values("mail_id")
+            condition |= Q(pk__in=delivered)
+        return self.filter(condition)
+
+
+class Mail(models.Model):
+    """One message, stored once whoever it is delivered to."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Received")
+        OUT = "out", _("Sent")
+
+    class Route(models.TextChoices):
+        CUSTOMER = "customer", _("Known customer")
+        RULE = "rule", _("Address rule")
+        PERSONAL = "personal", _("Personal mailbox")
+        UNDISTRIBUTED = "undistributed", _("Undistributed")
+        OUTGOING = "outgoing", _("Sent by us")
+        NO_OWNER = "no_owner", _("Customer without owner")
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="mails")
+    raw = models.ForeignKey(RawMessage, on_delete=models.PROTECT, related_name="mails")
+    direction = models.CharField(max_length=3, choices=Direction, default=Direction.IN)
+    kind = models.CharField(max_length=10, default="message")
+    message_id = models.CharField(max_length=300, db_index=True, blank=True)
+    in_reply_to = models.CharField(max_length=300, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    thread_subject = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    from_address = models.CharField(max_length=254, blank=True, db_index=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    date = models.DateTimeField(null=True, blank=True, db_index=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    has_remote_images = models.BooleanField(default=False)
+    defects = models.JSONField(default=list, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="mails")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="mails")
+    route = models.CharField(max_length=15, choices=Route)
+    route_reason = models.CharField(max_length=500)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = MailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mail")
+        verbose_name_plural = _("mail")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "message_id"], condition=~Q(message_id=""),
+                                    name="mail_message_id_per_mailbox"),
+        ]
+        indexes = [models.Index(fields=["customer", "-date"], name="mail_customer_date")]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id
+
+
+class MailAttachment(models.Model):
+    mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    path = models.CharField(max_length=200)
+    content_id = models.CharField(max_length=300, blank=True)
+    inline = models.BooleanField(default=False)
+    oversized = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Delivery(models.Model):
+    """Who should see a mail, and their own state of it (ARCHITECTURE: queues are queries over these)."""
+
+    class Reason(models.TextChoices):
+        OWNER = "owner", _("Owner of the customer")
+        RULE = "rule", _("Address rule")
+        PERSONAL = "personal", _("Personal mailbox")
+        DISTRIBUTED = "distributed", _("Distributed")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        HANDLED = "handled", _("Handled")
+        TRASH = "trash", _("Trash")
+
+    mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="deliveries")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="deliveries")
+    reason = models.CharField(max_length=12, choices=Reason)
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mail", "employee"], name="one_delivery_per_person")]
+        indexes = [models.Index(fields=["employee", "state"], name="delivery_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.mail_id} → {self.employee_id}"
+
+
+class Quarantine(models.Model):
+    """A message that could not be taken in, kept raw with the reason; never stops the batch."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="quarantined")
+    raw = models.ForeignKey(RawMessage, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.mailbox}: {self.reason[:60]}"
+
+
+class BlockedAddress(models.Model):
+    """MAIL-13: mail from these addresses is not taken in (MBOX-09)."""
+
+    address = models.CharField(_("address"), max_length=254, unique=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    blocked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    blocked_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class AddressRule(models.Model):
+    """MAIL-04, MAIL-14: future mail from this address goes to this salesperson."""
+
+    address = models.CharField(_("address"), max_length=254, unique=True)
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="address_rules",
+                                 verbose_name=_("salesperson"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.address} → {self.employee}"

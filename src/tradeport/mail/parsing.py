@@ -1,0 +1,434 @@
+"""`parse_message(raw)`: one email's bytes to a ParsedMessage. Pure: no database, no network.
+
+Real mail is often malformed, so nothing here trusts a header: every header is
+decoded chunk by chunk with the charset ladder of `mail.charsets`, every body
+part falls back to a guess, and what was wrong is listed in `defects` instead
+of raising. Only bytes that are not an email at all raise `NotAnEmail`.
+
+The result carries:
+- subject, from_ / to / cc / reply_to (`Address(name, address)`), date (UTC);
+- message_id, in_reply_to, references, and `thread_subject` (subject without
+  Re:/Fwd:/回复:/转发: prefixes) for threading when headers are missing;
+- text, and html sanitised by nh3 with remote images blocked (their address
+  kept in `data-remote-src`) and `cid:` images kept for serving from the message;
+- attachments (filenames decoded, attached messages parsed into `message`,
+  uuencoded blocks and TNEF winmail.dat unpacked);
+- kind: "message", "dsn" (delivery status, with `dsn`) or "mdn" (read receipt, with `mdn`);
+- defects: what was wrong and how it was read.
+"""
+
+import binascii
+import datetime
+import email
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.header import decode_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+import nh3
+
+from tradeport.mail.charsets import decode
+
+SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|回复|答复|转发|回覆|轉寄)\s*(\[\d+\])?\s*[:：]\s*)+",
+                            re.IGNORECASE)
+UUENCODE_BEGIN = re.compile(rb"^begin [0-7]{3,4} (.+)$", re.MULTILINE)
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+HTML_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "col", "colgroup", "dd", "del", "div",
+    "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p",
+    "pre", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+}
+HTML_ATTRIBUTES = {
+    "*": {"style", "title", "dir", "lang", "align", "valign", "width", "height", "bgcolor", "color"},
+    "a": {"href", "name"},
+    "img": {"src", "alt", "data-remote-src", "border"},
+    "font": {"face", "size"},
+    "td": {"colspan", "rowspan", "nowrap"},
+    "th": {"colspan", "rowspan", "nowrap"},
+    "table": {"border", "cellpadding", "cellspacing"},
+}
+REMOTE_SRC = re.compile(r"""(<img\b[^>]*?\s)src(\s*=\s*["']?\s*(?:https?:)?//)""", re.IGNORECASE)
+
+
+class NotAnEmail(ValueError):
+    """The bytes have no headers at all; the caller keeps them quarantined."""
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    address: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>" if self.name else self.address
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes = field(repr=False)
+    content_id: str = ""
+    inline: bool = False
+    message: "ParsedMessage | None" = None
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass
+class DeliveryStatus:
+    """A bounce (RFC 3464): who failed, why, and which message it was."""
+
+    recipients: list[str]
+    status: str
+    diagnostic: str
+    original_message_id: str
+
+
+@dataclass
+class ReadReceipt:
+    """A read receipt (RFC 8098)."""
+
+    original_message_id: str
+    disposition: str
+
+
+@dataclass
+class ParsedMessage:
+    subject: str = ""
+    from_: Address | None = None
+    to: list[Address] = field(default_factory=list)
+    cc: list[Address] = field(default_factory=list)
+    reply_to: list[Address] = field(default_factory=list)
+    date: datetime.datetime | None = None
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    text: str = ""
+    html: str = ""
+    has_remote_images: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
+    kind: str = "message"
+    dsn: DeliveryStatus | None = None
+    mdn: ReadReceipt | None = None
+    disposition_notification_to: str = ""
+    defects: list[str] = field(default_factory=list)
+
+    @property
+    def thread_subject(self) -> str:
+        return " ".join(SUBJECT_PREFIX.sub("", self.subject).split()).lower()
+
+    def all_attachments(self):
+        """Attachments, including those of attached messages."""
+        for attachment in self.attachments:
+            yield attachment
+            if attachment.message is not None:
+                yield from attachment.message.all_attachments()
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse one message. Never raises for malformed mail; raises NotAnEmail for non-mail bytes."""
+    if not raw or not raw.strip():
+        raise NotAnEmail("empty message")
+    head = raw.lstrip()[:2000]
+    if b":" not in head.split(b"\n", 1)[0] and not head.startswith(b"From "):
+        raise NotAnEmail("no header line at the start")
+    message = email.message_from_bytes(raw, policy=policy.compat32)
+    return _parse(message)
+
+
+def _parse(message: Message) -> ParsedMessage:
+    parsed = ParsedMessage()
+    defects = parsed.defects
+    headers = _raw_headers(message)
+    parsed.subject = " ".join(_decode_header(headers.get("subject", ""), defects).split())
+    senders = _addresses(headers.get("from", ""), defects)
+    parsed.from_ = senders[0] if senders else None
+    parsed.to = _addresses(headers.get("to", ""), defects)
+    parsed.cc = _addresses(headers.get("cc", ""), defects)
+    parsed.reply_to = _addresses(headers.get("reply-to", ""), defects)
+    parsed.date = _date(headers.get("date", ""), defects)
+    parsed.message_id = _first_id(headers.get("message-id", ""))
+    parsed.in_reply_to = _first_id(headers.get("in-reply-to", ""))
+    parsed.references = MESSAGE_ID.findall(_decode_header(headers.get("references", ""), defects))
+    receipt = _addresses(headers.get("disposition-notification-to", ""), defects)
+    parsed.disposition_notification_to = receipt[0].address if receipt else ""
+    defects.extend(type(d).__name__ for d in message.defects)
+    texts, htmls = [], []
+    _walk(message, parsed, texts, htmls)
+    parsed.text = "\n\n".join(t for t in texts if t.strip())
+    if htmls:
+        parsed.html, parsed.has_remote_images = sanitise_html("\n".join(htmls))
+    return parsed
+
+
+def _raw_headers(message: Message) -> dict[str, str]:
+    """First value of each header, as raw text (8-bit bytes kept as surrogates)."""
+    found: dict[str, str] = {}
+    for name, value in message.raw_items():
+        found.setdefault(name.lower(), value if isinstance(value, str) else str(value))
+    return found
+
+
+def _bytes_of(text: str) -> bytes:
+    return text.encode("ascii", "surrogateescape") if not text.isascii() else text.encode("ascii")
+
+
+def _decode_header(value: str, defects: list[str]) -> str:
+    """RFC 2047 encoded words and raw 8-bit text, each chunk through the charset ladder."""
+    if not value:
+        return ""
+    value = re.sub(r"\r?\n[ \t]+", " ", value)
+    try:
+        chunks = decode_header(value)
+    except Exception:  # a broken encoded word: read the line as it is
+        defects.append("broken encoded word in a header")
+        return decode(_bytes_of(value), None, defects)
+    words = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            words.append(decode(_bytes_of(chunk), charset, defects) if not chunk.isascii() else chunk)
+        else:
+            words.append(decode(chunk, None if charset in (None, "unknown-8bit") else charset, defects))
+    return "".join(words).strip()
+
+
+def _addresses(value: str, defects: list[str]) -> list[Address]:
+    if not value:
+        return []
+    found = []
+    for name, address in getaddresses([re.sub(r"\r?\n[ \t]+", " ", value)]):
+        address = address.strip().strip("<>").strip()
+        if "@" not in address:
+            if address or name:
+                defects.append(f"unreadable address {address or name!r}")
+            continue
+        found.append(Address(_decode_header(name, defects).strip('" '), _decode_header(address, defects).lower()))
+    return found
+
+
+def _date(value: str, defects: list[str]) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        defects.append(f"unreadable date {value.strip()[:40]!r}")
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed.astimezone(datetime.UTC)
+
+
+def _first_id(value: str) -> str:
+    match = MESSAGE_ID.search(value or "")
+    if match:
+        return match.group(0)
+    bare = (value or "").strip()
+    return f"<{bare}>" if bare and " " not in bare and "@" in bare else ""
+
+
+def _filename(part: Message, defects: list[str]) -> str:
+    raw = part.get_param("filename", header="content-disposition") or part.get_param("name")
+    if raw is None:
+        return ""
+    if isinstance(raw, tuple):  # RFC 2231: (charset, language, value)
+        charset, _language, value = raw
+        data = value.encode("latin-1", "surrogateescape") if isinstance(value, str) else value
+        return decode(data, charset, defects)
+    return _decode_header(email.utils.collapse_rfc2231_value(raw), defects)
+
+
+def _payload(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[str]) -> None:
+    defects = parsed.defects
+    content_type = part.get_content_type()
+    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    defects.extend(type(d).__name__ for d in part.defects if part is not None)
+    if part.is_multipart() and content_type != "message/rfc822":
+        if content_type == "multipart/report":
+            report = (part.get_param("report-type") or "").lower()
+            parsed.kind = {"delivery-status": "dsn", "disposition-notification": "mdn"}.get(report, parsed.kind)
+        children = part.get_payload() or []
+        if content_type == "multipart/alternative":
+            children = _best_alternatives(children)
+        for child in children:
+            if isinstance(child, Message):
+                _walk(child, parsed, texts, htmls)
+        return
+    filename = _filename(part, defects)
+    if content_type == "message/rfc822":
+        inner = part.get_payload()
+        inner = inner[0] if isinstance(inner, list) and inner else inner
+        if isinstance(inner, Message):
+            nested = _parse(inner)
+            raw = inner.as_bytes(policy=policy.compat32.clone(linesep="\r\n")) if not inner.defects else bytes(inner)
+            parsed.attachments.append(Attachment(filename or f"{nested.subject or 'message'}.eml", "message/rfc822",
+                                                 raw, message=nested))
+        return
+    if content_type == "message/delivery-status":
+        parsed.kind = "dsn"
+        parsed.dsn = _delivery_status(part, parsed)
+        return
+    if content_type == "message/disposition-notification":
+        parsed.kind = "mdn"
+        parsed.mdn = _read_receipt(part)
+        return
+    if content_type in ("application/ms-tnef", "application/vnd.ms-tnef") or filename.lower() == "winmail.dat":
+        _tnef(_payload(part), parsed, texts)
+        return
+    if content_type in ("text/plain", "text/html") and disposition != "attachment" and not (
+            filename and disposition != "inline"):
+        text = decode(_payload(part), part.get_content_charset(), defects)
+        if content_type == "text/html":
+            htmls.append(text)
+        else:
+            texts.append(_extract_uuencoded(text, part, parsed))
+        return
+    content = _payload(part)
+    if not content and not filename:
+        return
+    content_id = (part.get("Content-ID") or "").strip()
+    parsed.attachments.append(Attachment(
+        filename or _default_name(content_type), content_type, content,
+        content_id=content_id.strip("<>"), inline=disposition == "inline" or bool(content_id and not filename)))
+
+
+def _best_alternatives(children: list) -> list:
+    """Of multipart/alternative, keep the last plain text and the last HTML (or the last part)."""
+    chosen, seen = [], set()
+    for child in reversed(children):
+        if not isinstance(child, Message):
+            continue
+        kind = child.get_content_type()
+        key = kind if kind in ("text/plain", "text/html") else "other"
+        if key not in seen:
+            seen.add(key)
+            chosen.append(child)
+    return list(reversed(chosen))
+
+
+def _default_name(content_type: str) -> str:
+    import mimetypes
+
+    return f"attachment{mimetypes.guess_extension(content_type) or '.bin'}"
+
+
+def _extract_uuencoded(text: str, part: Message, parsed: ParsedMessage) -> str:
+    """Old clients put uuencoded files inside the text: take them out as attachments."""
+    if "\nbegin " not in f"\n{text}":
+        return text
+    data = _payload(part)
+    kept = data
+    for match in UUENCODE_BEGIN.finditer(data):
+        block_end = data.find(b"\nend", match.end())
+        if block_end == -1:
+            continue
+        content = bytearray()
+        try:
+            for line in data[match.end():block_end].strip(b"\r\n").splitlines():
+                if line.strip():
+                    content += binascii.a2b_uu(line)
+        except binascii.Error:
+            parsed.defects.append("broken uuencoded block")
+            continue
+        name = decode(match.group(1).strip(), part.get_content_charset(), parsed.defects)
+        parsed.attachments.append(Attachment(name, _guess_type(name), bytes(content)))
+        kept = kept.replace(data[match.start():block_end + 4], b"")
+    return decode(kept, part.get_content_charset(), parsed.defects)
+
+
+def _guess_type(filename: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def _tnef(data: bytes, parsed: ParsedMessage, texts: list[str]) -> None:
+    """Outlook's winmail.dat: unpack its attachments and body (tnefparse)."""
+    from tnefparse import TNEF
+
+    try:
+        tnef = TNEF(data)
+    except Exception as exc:
+        parsed.defects.append(f"unreadable winmail.dat ({type(exc).__name__})")
+        parsed.attachments.append(Attachment("winmail.dat", "application/ms-tnef", data))
+        return
+    for attachment in tnef.attachments:
+        name = attachment.long_filename() or attachment.name or "attachment.bin"
+        if isinstance(name, bytes):
+            name = decode(name, None, parsed.defects)
+        parsed.attachments.append(Attachment(name, _guess_type(name), attachment.data))
+    body = getattr(tnef, "body", None)
+    if body:
+        texts.append(body if isinstance(body, str) else decode(body, None, parsed.defects))
+
+
+def _fields(part: Message) -> list[dict[str, str]]:
+    """The header groups of a delivery-status or disposition-notification part."""
+    payload = part.get_payload()
+    groups = payload if isinstance(payload, list) else [email.message_from_string(str(payload))]
+    found = []
+    for group in groups:
+        if isinstance(group, Message):
+            found.append({k.lower(): str(v).strip() for k, v in group.items()})
+    return found
+
+
+def _delivery_status(part: Message, parsed: ParsedMessage) -> DeliveryStatus:
+    groups = _fields(part)
+    recipients, status, diagnostic = [], "", ""
+    for group in groups:
+        recipient = group.get("final-recipient") or group.get("original-recipient")
+        if recipient:
+            recipients.append(recipient.split(";")[-1].strip().lower())
+            if group.get("action", "").lower() == "failed" or not status:
+                status = group.get("status", status)
+                diagnostic = group.get("diagnostic-code", diagnostic).split(";", 1)[-1].strip()
+    original = ""
+    for attachment in parsed.attachments:
+        if attachment.message is not None:
+            original = attachment.message.message_id
+    return DeliveryStatus(recipients, status, " ".join(diagnostic.split()), original)
+
+
+def _read_receipt(part: Message) -> ReadReceipt:
+    fields = {}
+    for group in _fields(part):
+        fields.update(group)
+    return ReadReceipt(_first_id(fields.get("original-message-id", "")), fields.get("disposition", ""))
+
+
+def _no_remote_css(tag: str, attribute: str, value: str) -> str | None:
+    """Inline styles may not load anything (url(), image-set(), expressions)."""
+    if attribute == "style" and re.search(r"url\s*\(|image-set|expression\s*\(|@import", value, re.IGNORECASE):
+        return None
+    return value
+
+
+def sanitise_html(html: str) -> tuple[str, bool]:
+    """HTML safe to show: no scripts, styles sheets or event handlers; remote images held back.
+
+    Returns the HTML and whether it had remote images. A remote image keeps its
+    address in `data-remote-src`, for the reader who allows remote content.
+    """
+    blocked = REMOTE_SRC.sub(r"\1data-remote-src\2", html)
+    cleaned = nh3.clean(
+        blocked, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow", strip_comments=True, attribute_filter=_no_remote_css,
+    )
+    return cleaned, blocked != html

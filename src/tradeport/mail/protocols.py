@@ -1,0 +1,202 @@
+"""IMAP and POP3 clients: connect, log in, list and fetch. No ORM here.
+
+The server's mail is never changed: IMAP folders are opened read-only and
+fetched with BODY.PEEK[]; POP3 messages are read with RETR and never deleted.
+"""
+
+import contextlib
+import imaplib
+import poplib
+import re
+import socket
+import ssl
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from tradeport.conf import env_str
+
+UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+FETCH_UID = re.compile(rb"UID (\d+)")
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    security: str  # "ssl", "starttls" or "plain"
+    username: str
+    password: str
+    timeout: float = 30.0
+
+
+class MailServerError(Exception):
+    """A failure the user can act on; `kind` names it: dns, refused, tls, auth, timeout, folder, protocol."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _tls_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    extra = env_str("TRADEPORT_MAIL_CA_FILE")
+    if extra:
+        context.load_verify_locations(cafile=extra)
+    return context
+
+
+def _translate(exc: BaseException, server: Server) -> MailServerError:
+    where = f"{server.host}:{server.port}"
+    if isinstance(exc, MailServerError):
+        return exc
+    if isinstance(exc, socket.gaierror):
+        return MailServerError("dns", _("The server name %(host)s cannot be found (DNS).") % {"host": server.host})
+    if isinstance(exc, ConnectionRefusedError):
+        return MailServerError("refused", _("%(where)s refused the connection: wrong port, or the server is down.")
+                               % {"where": where})
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return MailServerError("tls", _("The certificate of %(where)s is not trusted: %(detail)s")
+                               % {"where": where, "detail": exc.verify_message})
+    if isinstance(exc, ssl.SSLError):
+        return MailServerError("tls", _("TLS failed with %(where)s: check the security setting (SSL or STARTTLS). %(detail)s")
+                               % {"where": where, "detail": exc.reason or exc})
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return MailServerError("timeout", _("%(where)s did not answer in time.") % {"where": where})
+    if isinstance(exc, OSError):
+        return MailServerError("refused", _("Cannot reach %(where)s: %(detail)s") % {"where": where, "detail": exc})
+    return MailServerError("protocol", _("The server answered unexpectedly: %(detail)s") % {"detail": exc})
+
+
+class ImapClient:
+    def __init__(self, server: Server):
+        self.server = server
+        self.conn: imaplib.IMAP4 | None = None
+
+    def __enter__(self):
+        server = self.server
+        try:
+            if server.security == "ssl":
+                conn = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=_tls_context(), timeout=server.timeout)
+            else:
+                conn = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
+                if server.security == "starttls":
+                    conn.starttls(ssl_context=_tls_context())
+        except Exception as exc:
+            raise _translate(exc, server) from exc
+        try:
+            conn.login(server.username, server.password)
+        except imaplib.IMAP4.error as exc:
+            conn.shutdown()
+            raise MailServerError("auth", _("The server refused the user name or password (%(detail)s).")
+                                  % {"detail": exc}) from exc
+        except Exception as exc:
+            raise _translate(exc, server) from exc
+        self.conn = conn
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.conn is not None:
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                self.conn.logout()
+
+    def _ok(self, typ, data, what: str):
+        if typ != "OK":
+            raise MailServerError("protocol", _("%(what)s failed: %(detail)s") % {
+                "what": what, "detail": b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace")})
+        return data
+
+    def open(self, folder: str) -> tuple[int, int]:
+        """Open a folder read-only; returns (UIDVALIDITY, message count)."""
+        try:
+            typ, data = self.conn.select(_quote(folder), readonly=True)
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        if typ != "OK":
+            raise MailServerError("folder", _("The folder %(folder)s does not exist on the server.") % {"folder": folder})
+        count = int(data[0] or 0)
+        code = self.conn.response("UIDVALIDITY")[1]
+        validity = int(code[0]) if code and code[0] else 0
+        return validity, count
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        try:
+            typ, data = self.conn.uid("SEARCH", None, f"UID {last_uid + 1}:*")
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        uids = [int(u) for u in b" ".join(self._ok(typ, data, "SEARCH")).split()]
+        return sorted(u for u in uids if u > last_uid)  # "n:*" also answers the last UID when nothing is newer
+
+    def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
+        """The full bytes of these messages, without setting \\Seen."""
+        if not uids:
+            return []
+        try:
+            typ, data = self.conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        found = []
+        for item in self._ok(typ, data, "FETCH"):
+            if isinstance(item, tuple) and len(item) == 2:
+                match = FETCH_UID.search(item[0])
+                if match:
+                    found.append((int(match.group(1)), item[1]))
+        return sorted(found)
+
+
+def _quote(folder: str) -> str:
+    return folder if folder.isalnum() else '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Pop3Client:
+    def __init__(self, server: Server):
+        self.server = server
+        self.conn: poplib.POP3 | None = None
+
+    def __enter__(self):
+        server = self.server
+        try:
+            if server.security == "ssl":
+                conn = poplib.POP3_SSL(server.host, server.port, context=_tls_context(), timeout=server.timeout)
+            else:
+                conn = poplib.POP3(server.host, server.port, timeout=server.timeout)
+                if server.security == "starttls":
+                    conn.stls(context=_tls_context())
+        except Exception as exc:
+            raise _translate(exc, server) from exc
+        try:
+            conn.user(server.username)
+            conn.pass_(server.password)
+        except poplib.error_proto as exc:
+            conn.close()
+            raise MailServerError("auth", _("The server refused the user name or password (%(detail)s).")
+                                  % {"detail": exc}) from exc
+        except Exception as exc:
+            raise _translate(exc, server) from exc
+        self.conn = conn
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.conn is not None:
+            with contextlib.suppress(Exception):  # QUIT without DELE: nothing is removed
+                self.conn.quit()
+
+    def uidls(self) -> list[tuple[int, str]]:
+        """(message number, unique id) of every message on the server."""
+        try:
+            _response, lines, _octets = self.conn.uidl()
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        pairs = []
+        for line in lines:
+            number, _sep, uid = line.decode(errors="replace").partition(" ")
+            pairs.append((int(number), uid.strip()))
+        return pairs
+
+    def retrieve(self, number: int) -> bytes:
+        try:
+            _response, lines, _octets = self.conn.retr(number)
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        return b"\r\n".join(lines) + b"\r\n"
