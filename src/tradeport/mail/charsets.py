@@ -30,10 +30,28 @@ def codec_for(label: str | None) -> str | None:
         return None
 
 
+# Where a guess is needed, these are the candidates for mail of Chinese exporters;
+# an open guess mistakes short GBK strings for Korean.
+GUESS_CODECS = ["utf_8", "gb18030", "big5hkscs", "cp1252", "shift_jis", "cp949", "koi8_r", "cp1251"]
+SINGLE_BYTE = {"cp1252", "latin_1", "iso8859-1", "ascii"}
+
+
+def _guess(data: bytes):
+    return from_bytes(data, cp_isolation=GUESS_CODECS).best()
+
+
 def decode(data: bytes, declared: str | None = None, defects: list[str] | None = None) -> str:
     """Text from bytes: the declared charset, then UTF-8, then a guess; never raises."""
     if not data:
         return ""
+    codec = codec_for(declared)
+    if codec in SINGLE_BYTE and sum(b > 0x7F for b in data) * 3 > len(data):
+        # Chinese text labelled Western: a single-byte codec never fails, so ask which reading is real.
+        guess = _guess(data)
+        if guess is not None and guess.encoding in ("gb18030", "big5hkscs", "shift_jis", "cp949"):
+            if defects is not None:
+                defects.append(f"charset {declared!r} was wrong; decoded as {guess.encoding}")
+            return str(guess)
     tried = []
     # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever the label says: other
     # encodings almost never produce valid UTF-8 by chance, and mislabelled UTF-8 is common.
@@ -45,7 +63,7 @@ def decode(data: bytes, declared: str | None = None, defects: list[str] | None =
                 return data.decode(codec)
             except (UnicodeDecodeError, LookupError):
                 continue
-    guess = from_bytes(data).best()
+    guess = _guess(data)
     if guess is not None and guess.encoding:
         if defects is not None and declared:
             defects.append(f"charset {declared!r} was wrong; decoded as {guess.encoding}")

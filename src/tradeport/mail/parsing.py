@@ -45,13 +45,13 @@ HTML_TAGS = {
 HTML_ATTRIBUTES = {
     "*": {"style", "title", "dir", "lang", "align", "valign", "width", "height", "bgcolor", "color"},
     "a": {"href", "name"},
-    "img": {"src", "alt", "data-remote-src", "border"},
+    "img": {"src", "alt", "border"},
     "font": {"face", "size"},
     "td": {"colspan", "rowspan", "nowrap"},
     "th": {"colspan", "rowspan", "nowrap"},
     "table": {"border", "cellpadding", "cellspacing"},
 }
-REMOTE_SRC = re.compile(r"""(<img\b[^>]*?\s)src(\s*=\s*["']?\s*(?:https?:)?//)""", re.IGNORECASE)
+IMG_SRC = re.compile(r"""(<img\b[^>]*?\s)src="(?!cid:)""", re.IGNORECASE)
 
 
 class NotAnEmail(ValueError):
@@ -147,29 +147,66 @@ def parse_message(raw: bytes) -> ParsedMessage:
     return _parse(message)
 
 
+def _body_charset(message: Message) -> str | None:
+    """The first declared text charset: the best hint for raw 8-bit headers (old clients write both alike)."""
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and part.get_content_charset():
+            return part.get_content_charset()
+    return None
+
+
 def _parse(message: Message) -> ParsedMessage:
     parsed = ParsedMessage()
     defects = parsed.defects
+    hint = _body_charset(message)
     headers = _raw_headers(message)
-    parsed.subject = " ".join(_decode_header(headers.get("subject", ""), defects).split())
-    senders = _addresses(headers.get("from", ""), defects)
+
+    def header(name: str) -> str:
+        return _decode_header(headers.get(name, ""), defects, hint)
+
+    def addresses(name: str) -> list[Address]:
+        return _addresses(headers.get(name, ""), defects, hint)
+
+    parsed.subject = " ".join(header("subject").split())
+    senders = addresses("from")
     parsed.from_ = senders[0] if senders else None
-    parsed.to = _addresses(headers.get("to", ""), defects)
-    parsed.cc = _addresses(headers.get("cc", ""), defects)
-    parsed.reply_to = _addresses(headers.get("reply-to", ""), defects)
-    parsed.date = _date(headers.get("date", ""), defects)
+    parsed.to = addresses("to")
+    parsed.cc = addresses("cc")
+    parsed.reply_to = addresses("reply-to")
+    parsed.date = _date(header("date"), defects)
     parsed.message_id = _first_id(headers.get("message-id", ""))
     parsed.in_reply_to = _first_id(headers.get("in-reply-to", ""))
-    parsed.references = MESSAGE_ID.findall(_decode_header(headers.get("references", ""), defects))
-    receipt = _addresses(headers.get("disposition-notification-to", ""), defects)
+    parsed.references = MESSAGE_ID.findall(header("references"))
+    receipt = addresses("disposition-notification-to")
     parsed.disposition_notification_to = receipt[0].address if receipt else ""
-    defects.extend(type(d).__name__ for d in message.defects)
     texts, htmls = [], []
-    _walk(message, parsed, texts, htmls)
+    _walk(message, parsed, texts, htmls, hint)
+    defects.extend(_defect_names(message))
     parsed.text = "\n\n".join(t for t in texts if t.strip())
     if htmls:
         parsed.html, parsed.has_remote_images = sanitise_html("\n".join(htmls))
+        for attachment in parsed.attachments:  # referenced by cid: means shown in the body
+            if attachment.content_id and f"cid:{attachment.content_id}" in parsed.html:
+                attachment.inline = True
+    if parsed.dsn is not None and not parsed.dsn.original_message_id:
+        parsed.dsn.original_message_id = _returned_message_id(message, parsed)
     return parsed
+
+
+def _returned_message_id(message: Message, parsed: ParsedMessage) -> str:
+    """The Message-ID of the returned message: an attached message, or text/rfc822-headers."""
+    for attachment in parsed.attachments:
+        if attachment.message is not None and attachment.message.message_id:
+            return attachment.message.message_id
+    for part in message.walk():
+        if part.get_content_type() == "text/rfc822-headers":
+            headers = email.message_from_bytes(_payload(part), policy=policy.compat32)
+            return _first_id(str(headers.get("Message-ID") or ""))
+    return ""
+
+
+def _defect_names(part: Message) -> list[str]:
+    return [d if isinstance(d, str) else type(d).__name__ for d in part.defects]
 
 
 def _raw_headers(message: Message) -> dict[str, str]:
@@ -181,29 +218,38 @@ def _raw_headers(message: Message) -> dict[str, str]:
 
 
 def _bytes_of(text: str) -> bytes:
-    return text.encode("ascii", "surrogateescape") if not text.isascii() else text.encode("ascii")
+    """The raw bytes behind header text: 8-bit bytes arrive as surrogates, or as Latin-1 characters."""
+    for codec in ("ascii", "latin-1"):
+        try:
+            return text.encode(codec, "surrogateescape")
+        except UnicodeEncodeError:
+            continue
+    return text.encode("utf-8", "surrogateescape")
 
 
-def _decode_header(value: str, defects: list[str]) -> str:
-    """RFC 2047 encoded words and raw 8-bit text, each chunk through the charset ladder."""
+def _decode_header(value: str, defects: list[str], hint: str | None = None) -> str:
+    """RFC 2047 encoded words and raw 8-bit text, each chunk through the charset ladder.
+
+    Raw 8-bit chunks have no label; `hint` (the body's charset) is the best one available.
+    """
     if not value:
         return ""
-    value = re.sub(r"\r?\n[ \t]+", " ", value)
+    value = re.sub(r"\r?\n[ \t]+", " ", str(value))
     try:
         chunks = decode_header(value)
     except Exception:  # a broken encoded word: read the line as it is
         defects.append("broken encoded word in a header")
-        return decode(_bytes_of(value), None, defects)
+        return decode(_bytes_of(value), hint, defects)
     words = []
     for chunk, charset in chunks:
         if isinstance(chunk, str):
-            words.append(decode(_bytes_of(chunk), charset, defects) if not chunk.isascii() else chunk)
+            words.append(decode(_bytes_of(chunk), charset or hint, defects) if not chunk.isascii() else chunk)
         else:
-            words.append(decode(chunk, None if charset in (None, "unknown-8bit") else charset, defects))
+            words.append(decode(chunk, hint if charset in (None, "unknown-8bit") else charset, defects))
     return "".join(words).strip()
 
 
-def _addresses(value: str, defects: list[str]) -> list[Address]:
+def _addresses(value: str, defects: list[str], hint: str | None = None) -> list[Address]:
     if not value:
         return []
     found = []
@@ -213,7 +259,8 @@ def _addresses(value: str, defects: list[str]) -> list[Address]:
             if address or name:
                 defects.append(f"unreadable address {address or name!r}")
             continue
-        found.append(Address(_decode_header(name, defects).strip('" '), _decode_header(address, defects).lower()))
+        found.append(Address(_decode_header(name, defects, hint).strip('" '),
+                             _decode_header(address, defects, hint).lower()))
     return found
 
 
@@ -238,7 +285,24 @@ def _first_id(value: str) -> str:
     return f"<{bare}>" if bare and " " not in bare and "@" in bare else ""
 
 
-def _filename(part: Message, defects: list[str]) -> str:
+RAW_PARAM = re.compile(r'(?:^|;)\s*(filename|name)\s*=\s*"?([^";]*)"?', re.IGNORECASE)
+
+
+def _raw_8bit_filename(part: Message) -> str | None:
+    """A filename written in raw 8-bit bytes; get_param() would have replaced them with U+FFFD."""
+    for header in ("content-disposition", "content-type"):
+        for name, value in part.raw_items():
+            if name.lower() == header and isinstance(value, str) and not value.isascii():
+                match = RAW_PARAM.search(value.replace("\r\n", " "))
+                if match:
+                    return match.group(2).strip()
+    return None
+
+
+def _filename(part: Message, defects: list[str], hint: str | None = None) -> str:
+    eight_bit = _raw_8bit_filename(part)
+    if eight_bit is not None:
+        return decode(_bytes_of(eight_bit), part.get_content_charset() or hint, defects)
     raw = part.get_param("filename", header="content-disposition") or part.get_param("name")
     if raw is None:
         return ""
@@ -246,19 +310,38 @@ def _filename(part: Message, defects: list[str]) -> str:
         charset, _language, value = raw
         data = value.encode("latin-1", "surrogateescape") if isinstance(value, str) else value
         return decode(data, charset, defects)
-    return _decode_header(email.utils.collapse_rfc2231_value(raw), defects)
+    return _decode_header(email.utils.collapse_rfc2231_value(raw), defects, hint)
 
 
 def _payload(part: Message) -> bytes:
+    if str(part.get("Content-Transfer-Encoding") or "").strip().lower() == "base64":
+        encoded = part.get_payload(decode=False)
+        if isinstance(encoded, str):
+            # Truncated base64 (a cut-off transfer) still yields what arrived.
+            clean = re.sub(r"[^A-Za-z0-9+/]", "", encoded)
+            usable = clean[: len(clean) - len(clean) % 4]
+            if len(usable) != len(clean.rstrip("=")) and "truncated base64" not in part.defects:
+                part.defects.append("truncated base64")
+            try:
+                return binascii.a2b_base64(usable)
+            except binascii.Error:
+                return b""
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
 
 
-def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[str]) -> None:
+def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[str], hint: str | None) -> None:
     defects = parsed.defects
     content_type = part.get_content_type()
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
-    defects.extend(type(d).__name__ for d in part.defects if part is not None)
+    disposition = (part.get_content_disposition() or "").lower()
+    if content_type == "message/delivery-status":
+        parsed.kind = "dsn"
+        parsed.dsn = _delivery_status(part, parsed)
+        return
+    if content_type == "message/disposition-notification":
+        parsed.kind = "mdn"
+        parsed.mdn = _read_receipt(part)
+        return
     if part.is_multipart() and content_type != "message/rfc822":
         if content_type == "multipart/report":
             report = (part.get_param("report-type") or "").lower()
@@ -268,9 +351,10 @@ def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[st
             children = _best_alternatives(children)
         for child in children:
             if isinstance(child, Message):
-                _walk(child, parsed, texts, htmls)
+                _walk(child, parsed, texts, htmls, hint)
+        defects.extend(_defect_names(part))
         return
-    filename = _filename(part, defects)
+    filename = _filename(part, defects, hint)
     if content_type == "message/rfc822":
         inner = part.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
@@ -280,29 +364,23 @@ def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[st
             parsed.attachments.append(Attachment(filename or f"{nested.subject or 'message'}.eml", "message/rfc822",
                                                  raw, message=nested))
         return
-    if content_type == "message/delivery-status":
-        parsed.kind = "dsn"
-        parsed.dsn = _delivery_status(part, parsed)
-        return
-    if content_type == "message/disposition-notification":
-        parsed.kind = "mdn"
-        parsed.mdn = _read_receipt(part)
-        return
     if content_type in ("application/ms-tnef", "application/vnd.ms-tnef") or filename.lower() == "winmail.dat":
         _tnef(_payload(part), parsed, texts)
         return
     if content_type in ("text/plain", "text/html") and disposition != "attachment" and not (
             filename and disposition != "inline"):
         text = decode(_payload(part), part.get_content_charset(), defects)
+        defects.extend(_defect_names(part))
         if content_type == "text/html":
             htmls.append(text)
         else:
             texts.append(_extract_uuencoded(text, part, parsed))
         return
     content = _payload(part)
+    defects.extend(_defect_names(part))
     if not content and not filename:
         return
-    content_id = (part.get("Content-ID") or "").strip()
+    content_id = str(part.get("Content-ID") or "").strip()
     parsed.attachments.append(Attachment(
         filename or _default_name(content_type), content_type, content,
         content_id=content_id.strip("<>"), inline=disposition == "inline" or bool(content_id and not filename)))
@@ -426,9 +504,11 @@ def sanitise_html(html: str) -> tuple[str, bool]:
     Returns the HTML and whether it had remote images. A remote image keeps its
     address in `data-remote-src`, for the reader who allows remote content.
     """
-    blocked = REMOTE_SRC.sub(r"\1data-remote-src\2", html)
     cleaned = nh3.clean(
-        blocked, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, url_schemes={"http", "https", "mailto", "cid"},
+        html, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, url_schemes={"http", "https", "mailto", "cid"},
         link_rel="noopener noreferrer nofollow", strip_comments=True, attribute_filter=_no_remote_css,
     )
-    return cleaned, blocked != html
+    # After cleaning, attributes are normalised (entities decoded, quoted with "), so every
+    # image source that is not part of the message itself is reliably found and held back.
+    blocked = IMG_SRC.sub(r'\1data-remote-src="', cleaned)
+    return blocked, blocked != cleaned
