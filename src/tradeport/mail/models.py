@@ -166,6 +166,7 @@ class Mail(models.Model):
         UNDISTRIBUTED = "undistributed", _("Undistributed")
         OUTGOING = "outgoing", _("Sent by us")
         NO_OWNER = "no_owner", _("Customer without owner")
+        ARCHIVED = "archived", _("Imported as already handled")
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="mails")
     raw = models.ForeignKey(RawMessage, on_delete=models.PROTECT, related_name="mails")

@@ -54,8 +54,14 @@ class IngestResult:
     mail: Mail | None = None
 
 
-def message_ingest(*, mailbox: Mailbox, raw: bytes) -> IngestResult:
-    """Take one message in. Never raises for a bad message: it is quarantined with the reason."""
+def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None,
+                   followed_up: bool = False) -> IngestResult:
+    """Take one message in. Never raises for a bad message: it is quarantined with the reason.
+
+    `outgoing` forces the direction (imported sent mail); `followed_up` (ADM-12) files the
+    mail as already handled: deliveries start handled, and strangers' mail is stored
+    without entering the undistributed queue.
+    """
     stored = store_raw(raw)
     try:
         parsed = parse_message(raw)
@@ -76,7 +82,12 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes) -> IngestResult:
     sender = parsed.from_.address if parsed.from_ else ""
     recipients = [a.address for a in parsed.to + parsed.cc]
     ours = set(Mailbox.objects.values_list("address", flat=True))
-    decision = route(mailbox=mailbox, sender=sender, recipients=recipients, outgoing=sender in ours)
+    if outgoing is None:
+        outgoing = sender in ours
+    decision = route(mailbox=mailbox, sender=sender, recipients=recipients, outgoing=outgoing)
+    if followed_up and decision.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER):
+        decision.route = Mail.Route.ARCHIVED
+        decision.reason += " (imported as already handled)"
     if decision.blocked is not None:
         BlockedAddress.objects.filter(pk=decision.blocked.pk).update(blocked_count=F("blocked_count") + 1)
         return IngestResult("blocked")
@@ -84,7 +95,7 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes) -> IngestResult:
         with transaction.atomic():
             mail = Mail.objects.create(
                 mailbox=mailbox, raw=stored, kind=parsed.kind,
-                direction=Mail.Direction.OUT if sender in ours else Mail.Direction.IN,
+                direction=Mail.Direction.OUT if outgoing else Mail.Direction.IN,
                 message_id=parsed.message_id[:300], in_reply_to=parsed.in_reply_to[:300],
                 references=parsed.references[-50:], thread_subject=parsed.thread_subject[:300],
                 subject=parsed.subject[:500], from_address=sender[:254],
@@ -101,7 +112,9 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes) -> IngestResult:
                     mail=mail, filename=attachment.filename[:255], content_type=attachment.content_type[:150],
                     size=attachment.size, sha256=digest, path=path, content_id=attachment.content_id[:300],
                     inline=attachment.inline, oversized=attachment.size > limit)
-            Delivery.objects.bulk_create([Delivery(mail=mail, employee=e, reason=r) for e, r in decision.deliveries])
+            state = Delivery.State.HANDLED if followed_up else Delivery.State.PENDING
+            Delivery.objects.bulk_create([Delivery(mail=mail, employee=e, reason=r, state=state)
+                                          for e, r in decision.deliveries])
     except IntegrityError:  # another worker stored the same Message-ID a moment ago
         return IngestResult("duplicate", Mail.objects.filter(mailbox=mailbox, message_id=parsed.message_id).first())
     return IngestResult("stored", mail)
