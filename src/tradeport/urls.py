@@ -11,5 +11,6 @@ urlpatterns = [
     path("org/", include("tradeport.org.urls")),
     path("codes/", include("tradeport.codes.urls")),
     path("customers/", include("tradeport.customers.urls")),
+    path("mail/", include("tradeport.mail.urls")),
     path("", include("tradeport.accounts.urls")),
 ]

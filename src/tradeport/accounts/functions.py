@@ -70,7 +70,7 @@ MODULES: tuple[Module, ...] = (
     Module("personal", _("Personal functions"), "person-gear", (
         Function("fn_send_message", _("Send message"), in_employee_template=True),
         Function("fn_view_messages", _("View messages"), in_employee_template=True),
-        Function("fn_personal_mailbox", _("Personal mailbox"), in_employee_template=True),
+        Function("fn_personal_mailbox", _("Personal mailbox"), "mail:personal_mailbox", True),
         Function("fn_change_password", _("Change password"), "accounts:password_change", True),
         Function("fn_personalization", _("Personalization"), "accounts:preferences", True),
         Function("fn_address_book", _("Personal address book"), in_employee_template=True),
@@ -78,7 +78,7 @@ MODULES: tuple[Module, ...] = (
     )),
     Module("system", _("System management"), "gear", (
         Function("fn_code_groups", _("Code groups"), "codes:group_list"),
-        Function("fn_system_mailbox", _("System mailbox")),
+        Function("fn_system_mailbox", _("System mailbox"), "mail:mailbox_list"),
         Function("fn_system_mail_admin", _("System mail management")),
         Function("fn_client_binding", _("Client binding"), "accounts:binding_list"),
     )),

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tradeport.mail import views
+
+app_name = "mail"
+
+urlpatterns = [
+    path("mailboxes/", views.mailbox_list, name="mailbox_list"),
+    path("mailboxes/new/", views.mailbox_create, name="mailbox_create"),
+    path("mailboxes/mine/", views.personal_mailbox, name="personal_mailbox"),
+    path("mailboxes/<int:pk>/", views.mailbox_update, name="mailbox_update"),
+    path("mailboxes/<int:pk>/test/", views.mailbox_test, name="mailbox_test"),
+    path("mailboxes/<int:pk>/receive/", views.mailbox_receive, name="mailbox_receive"),
+    path("mailboxes/<int:pk>/quarantine/", views.quarantine_list, name="quarantine_list"),
+    path("quarantine/<int:pk>/retry/", views.quarantine_retry, name="quarantine_retry"),
+]

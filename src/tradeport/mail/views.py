@@ -1,0 +1,145 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tradeport.accounts.permissions import function_required
+from tradeport.mail import services, tasks
+from tradeport.mail.forms import MailboxForm
+from tradeport.mail.models import FolderState, Mailbox, Quarantine
+from tradeport.mail.protocols import MailServerError
+
+
+def _manageable(request):
+    """System mailboxes for holders of the function; a user's own personal mailbox for its owner."""
+    user = request.user
+    condition = Q(kind=Mailbox.Kind.PERSONAL, owner=user)
+    if user.is_administrator or user.has_perm("accounts.fn_system_mailbox"):
+        condition |= Q(kind=Mailbox.Kind.SYSTEM)
+    return Mailbox.objects.filter(condition)
+
+
+def _mailbox(request, pk) -> Mailbox:
+    return get_object_or_404(_manageable(request), pk=pk)
+
+
+def _may_use(user) -> bool:
+    return user.is_administrator or user.has_perm("accounts.fn_system_mailbox") or user.has_perm(
+        "accounts.fn_personal_mailbox")
+
+
+@function_required("fn_system_mailbox")
+def mailbox_list(request):
+    """SYS-02 and the mailbox health page: state, counts on the server against stored, errors."""
+    return _render_list(request)
+
+
+def _render_list(request):
+    mailboxes = _manageable(request).annotate(
+        stored=Count("mails", distinct=True),
+        quarantined_count=Count("quarantined", filter=Q(quarantined__resolved_at__isnull=True), distinct=True),
+    )
+    server_counts = {}
+    for state in FolderState.objects.filter(mailbox__in=mailboxes).order_by("mailbox", "folder", "-updated_at"):
+        server_counts.setdefault(state.mailbox_id, {}).setdefault(state.folder, state.server_count)
+    rows = [{"mailbox": m, "on_server": sum(server_counts.get(m.pk, {}).values())} for m in mailboxes]
+    template = "mail/mailbox_list.html#table" if request.htmx else "mail/mailbox_list.html"
+    return render(request, template, {"rows": rows})
+
+
+@function_required("fn_personal_mailbox")
+@require_http_methods(["GET", "POST"])
+def personal_mailbox(request):
+    """PERS-03: the user's own mailbox."""
+    mailbox = Mailbox.objects.filter(kind=Mailbox.Kind.PERSONAL, owner=request.user).first()
+    return _form(request, mailbox or Mailbox(kind=Mailbox.Kind.PERSONAL, owner=request.user,
+                                             address=request.user.notify_email or ""))
+
+
+@function_required("fn_system_mailbox")
+@require_http_methods(["GET", "POST"])
+def mailbox_create(request):
+    return _form(request, Mailbox(kind=Mailbox.Kind.SYSTEM))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mailbox_update(request, pk):
+    if not _may_use(request.user):
+        raise PermissionDenied
+    return _form(request, _mailbox(request, pk))
+
+
+def _form(request, mailbox):
+    form = MailboxForm(request.POST or None, instance=mailbox)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, _("Mailbox %(address)s saved.") % {"address": saved.address})
+        if saved.kind == Mailbox.Kind.PERSONAL:
+            return redirect("mail:personal_mailbox")
+        return redirect("mail:mailbox_list")
+    return render(request, "mail/mailbox_form.html", {"form": form, "mailbox": mailbox})
+
+
+@login_required
+@require_POST
+def mailbox_test(request, pk):
+    """MBOX-03: log in and open the folders now; the failure is named."""
+    if not _may_use(request.user):
+        raise PermissionDenied
+    mailbox = _mailbox(request, pk)
+    try:
+        result = services.mailbox_test(mailbox)
+    except MailServerError as exc:
+        messages.error(request, _("Connection test failed (%(kind)s): %(message)s") % {
+            "kind": exc.kind, "message": exc.message})
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Connection works. %(result)s") % {"result": result})
+    return redirect(request.POST.get("next") or reverse("mail:mailbox_list"))
+
+
+@login_required
+@require_POST
+def mailbox_receive(request, pk):
+    """ADM-13, SHORT-05: fetch now, in the background; the list shows the progress."""
+    if not _may_use(request.user):
+        raise PermissionDenied
+    mailbox = _mailbox(request, pk)
+    tasks.fetch_mailbox.enqueue(mailbox_id=mailbox.pk)
+    messages.info(request, _("Receiving %(address)s has started; the counts below update as mail arrives.")
+                  % {"address": mailbox.address})
+    return redirect(request.POST.get("next") or reverse("mail:mailbox_list"))
+
+
+@function_required("fn_system_mailbox")
+def quarantine_list(request, pk):
+    """Messages that could not be taken in, with the reason; each can be processed again."""
+    mailbox = _mailbox(request, pk)
+    return render(request, "mail/quarantine_list.html", {
+        "mailbox": mailbox, "items": mailbox.quarantined.filter(resolved_at__isnull=True).select_related("raw")[:200]})
+
+
+@function_required("fn_system_mailbox")
+@require_POST
+def quarantine_retry(request, pk):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    item = get_object_or_404(Quarantine.objects.filter(mailbox__in=_manageable(request)), pk=pk)
+    with default_storage.open(item.raw.path, "rb") as handle:
+        raw = handle.read()
+    result = services.message_ingest(mailbox=item.mailbox, raw=raw)
+    if result.outcome == "quarantined":
+        Quarantine.objects.filter(mailbox=item.mailbox, raw=item.raw).exclude(pk=item.pk).delete()
+        messages.error(request, _("The message still cannot be read."))
+    else:
+        item.resolved_at = timezone.now()
+        item.save(update_fields=["resolved_at"])
+        messages.success(request, _("The message was taken in (%(outcome)s).") % {"outcome": result.outcome})
+    return redirect("mail:quarantine_list", pk=item.mailbox_id)
