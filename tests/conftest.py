@@ -7,6 +7,8 @@ from tradeport.accounts.functions import EMPLOYEE_TEMPLATE, MANAGER_TEMPLATE
 from tradeport.accounts.models import Account, OnlineSession
 from tradeport.system.presets import load_all
 
+pytest_plugins = ["mailserver.plugin"]
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # made by fixtures around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

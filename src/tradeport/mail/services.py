@@ -52,10 +52,11 @@ def store_raw(raw: bytes) -> RawMessage:
 class IngestResult:
     outcome: str  # "stored", "duplicate", "blocked", "quarantined"
     mail: Mail | None = None
+    raw: RawMessage | None = None
 
 
 def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None,
-                   followed_up: bool = False) -> IngestResult:
+                   followed_up: bool = False, own_addresses: set[str] | None = None) -> IngestResult:
     """Take one message in. Never raises for a bad message: it is quarantined with the reason.
 
     `outgoing` forces the direction (imported sent mail); `followed_up` (ADM-12) files the
@@ -67,21 +68,21 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None
         parsed = parse_message(raw)
     except NotAnEmail as exc:
         Quarantine.objects.create(mailbox=mailbox, raw=stored, reason=f"not an email: {exc}")
-        return IngestResult("quarantined")
+        return IngestResult("quarantined", raw=stored)
     except Exception as exc:  # a parser bug must not stop the batch
         log.exception("parsing failed for raw %s", stored.sha256)
         Quarantine.objects.create(mailbox=mailbox, raw=stored, reason=f"{type(exc).__name__}: {exc}")
-        return IngestResult("quarantined")
+        return IngestResult("quarantined", raw=stored)
 
     duplicates = Mail.objects.filter(mailbox=mailbox)
     duplicate = (duplicates.filter(message_id=parsed.message_id) if parsed.message_id
                  else duplicates.filter(raw=stored)).first()
     if duplicate is not None:
-        return IngestResult("duplicate", duplicate)
+        return IngestResult("duplicate", duplicate, stored)
 
     sender = parsed.from_.address if parsed.from_ else ""
     recipients = [a.address for a in parsed.to + parsed.cc]
-    ours = set(Mailbox.objects.values_list("address", flat=True))
+    ours = own_addresses if own_addresses is not None else set(Mailbox.objects.values_list("address", flat=True))
     if outgoing is None:
         outgoing = sender in ours
     decision = route(mailbox=mailbox, sender=sender, recipients=recipients, outgoing=outgoing)
@@ -90,7 +91,7 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None
         decision.reason += " (imported as already handled)"
     if decision.blocked is not None:
         BlockedAddress.objects.filter(pk=decision.blocked.pk).update(blocked_count=F("blocked_count") + 1)
-        return IngestResult("blocked")
+        return IngestResult("blocked", raw=stored)
     try:
         with transaction.atomic():
             mail = Mail.objects.create(
@@ -116,8 +117,9 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None
             Delivery.objects.bulk_create([Delivery(mail=mail, employee=e, reason=r, state=state)
                                           for e, r in decision.deliveries])
     except IntegrityError:  # another worker stored the same Message-ID a moment ago
-        return IngestResult("duplicate", Mail.objects.filter(mailbox=mailbox, message_id=parsed.message_id).first())
-    return IngestResult("stored", mail)
+        return IngestResult("duplicate", Mail.objects.filter(mailbox=mailbox, message_id=parsed.message_id).first(),
+                            stored)
+    return IngestResult("stored", mail, stored)
 
 
 # Fetching ---------------------------------------------------------------------------------
@@ -208,17 +210,22 @@ def _fetch_imap(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
             # A new UIDVALIDITY starts from UID 0 again; Message-ID and content dedupe keeps
             # already stored mail from doubling, so the resync is safe (and never stops the mailbox).
             uids = client.uids_after(state.last_uid)
+            ours = set(Mailbox.objects.values_list("address", flat=True))
             for start in range(0, len(uids), BATCH):
                 batch = client.fetch(uids[start:start + BATCH])
+                known = set(FetchLedger.objects.filter(
+                    mailbox=mailbox, folder=folder, uidvalidity=validity,
+                    uid__in=[str(uid) for uid, _raw in batch]).values_list("uid", flat=True))
                 with transaction.atomic():
+                    ledger = []
                     for uid, raw in batch:
-                        if FetchLedger.objects.filter(mailbox=mailbox, folder=folder, uidvalidity=validity,
-                                                      uid=str(uid)).exists():
+                        if str(uid) in known:
                             continue
-                        result = message_ingest(mailbox=mailbox, raw=raw)
+                        result = message_ingest(mailbox=mailbox, raw=raw, own_addresses=ours)
                         report.add(result.outcome)
-                        FetchLedger.objects.create(mailbox=mailbox, folder=folder, uidvalidity=validity,
-                                                   uid=str(uid), raw=store_raw(raw))
+                        ledger.append(FetchLedger(mailbox=mailbox, folder=folder, uidvalidity=validity,
+                                                  uid=str(uid), raw=result.raw))
+                    FetchLedger.objects.bulk_create(ledger)
                     if batch:
                         FolderState.objects.filter(pk=state.pk).update(last_uid=max(uid for uid, _raw in batch))
                 _renew(mailbox, worker)
@@ -234,9 +241,7 @@ def _fetch_pop3(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
         for start in range(0, len(new), BATCH):
             with transaction.atomic():
                 for number, uid in new[start:start + BATCH]:
-                    raw = client.retrieve(number)
-                    result = message_ingest(mailbox=mailbox, raw=raw)
+                    result = message_ingest(mailbox=mailbox, raw=client.retrieve(number))
                     report.add(result.outcome)
-                    FetchLedger.objects.create(mailbox=mailbox, folder="POP3", uidvalidity=0, uid=uid,
-                                               raw=store_raw(raw))
+                    FetchLedger.objects.create(mailbox=mailbox, folder="POP3", uidvalidity=0, uid=uid, raw=result.raw)
             _renew(mailbox, worker)

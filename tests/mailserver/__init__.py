@@ -1,0 +1,1 @@
+"""A private Dovecot IMAP/POP3 server for mail-fetching tests (see dovecot.py)."""

@@ -1,0 +1,8 @@
+"""pytest plugin with the private Dovecot fixtures; load it from tests/conftest.py with
+
+    pytest_plugins = ["mailserver.plugin"]
+"""
+
+from mailserver.dovecot import dovecot, dovecot_user
+
+__all__ = ["dovecot", "dovecot_user"]
