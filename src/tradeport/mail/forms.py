@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tradeport.customers.addresses import normalise
-from tradeport.mail.models import Mailbox
+from tradeport.mail.models import AddressRule, BlockedAddress, Mailbox
+from tradeport.org.models import Employee
 
 
 class MailboxForm(forms.ModelForm):
@@ -54,3 +55,31 @@ class MailboxForm(forms.ModelForm):
         if commit:
             mailbox.save()
         return mailbox
+
+
+class BlockedAddressForm(forms.ModelForm):
+    class Meta:
+        model = BlockedAddress
+        fields = ["address", "reason"]
+
+    def clean_address(self):
+        try:
+            return normalise(self.cleaned_data["address"])
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
+
+class AddressRuleForm(forms.ModelForm):
+    class Meta:
+        model = AddressRule
+        fields = ["address", "employee"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = Employee.objects.salespeople().order_by("code")
+
+    def clean_address(self):
+        try:
+            return normalise(self.cleaned_data["address"])
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.messages) from None

@@ -13,4 +13,8 @@ urlpatterns = [
     path("mailboxes/<int:pk>/receive/", views.mailbox_receive, name="mailbox_receive"),
     path("mailboxes/<int:pk>/quarantine/", views.quarantine_list, name="quarantine_list"),
     path("quarantine/<int:pk>/retry/", views.quarantine_retry, name="quarantine_retry"),
+    path("blocked/", views.blocked_list, name="blocked_list"),
+    path("blocked/<int:pk>/delete/", views.blocked_delete, name="blocked_delete"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
 ]

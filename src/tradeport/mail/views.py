@@ -9,9 +9,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tradeport.accounts.permissions import function_required
 from tradeport.mail import services, tasks
-from tradeport.mail.forms import MailboxForm
-from tradeport.mail.models import FolderState, Mailbox, Quarantine
+from tradeport.mail.forms import AddressRuleForm, BlockedAddressForm, MailboxForm
+from tradeport.mail.models import (
+    AddressRule,
+    BlockedAddress,
+    FolderState,
+    Mailbox,
+    Quarantine,
+)
 from tradeport.mail.protocols import MailServerError
+from tradeport.system.lists import list_page
 
 
 def _manageable(request):
@@ -143,3 +150,57 @@ def quarantine_retry(request, pk):
         item.save(update_fields=["resolved_at"])
         messages.success(request, _("The message was taken in (%(outcome)s).") % {"outcome": result.outcome})
     return redirect("mail:quarantine_list", pk=item.mailbox_id)
+
+
+# Blocked addresses (SYS-05, MAIL-13) and address rules (SYS-06, MAIL-14), for mail administrators (PERM-08)
+
+@function_required("system_mail")
+@require_http_methods(["GET", "POST"])
+def blocked_list(request):
+    form = BlockedAddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        blocked = form.save(commit=False)
+        blocked.blocked_by = request.user
+        blocked.save()
+        messages.success(request, _("Mail from %(address)s will be refused.") % {"address": blocked.address})
+        return redirect("mail:blocked_list")
+    listing = list_page(request, BlockedAddress.objects.select_related("blocked_by"), search_fields=("address", "reason"),
+                        sort_fields={"address": "address", "created": "created_at", "count": "blocked_count"},
+                        default_sort="-created")
+    return render(request, "mail/blocked_list.html", {"form": form, "listing": listing})
+
+
+@function_required("system_mail")
+@require_POST
+def blocked_delete(request, pk):
+    blocked = get_object_or_404(BlockedAddress, pk=pk)
+    blocked.delete()
+    messages.success(request, _("%(address)s is no longer blocked.") % {"address": blocked.address})
+    return redirect("mail:blocked_list")
+
+
+@function_required("system_mail")
+@require_http_methods(["GET", "POST"])
+def rule_list(request):
+    form = AddressRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rule = form.save(commit=False)
+        rule.created_by = request.user
+        rule.save()
+        messages.success(request, _("Mail from %(address)s will go to %(name)s.") % {
+            "address": rule.address, "name": rule.employee.name})
+        return redirect("mail:rule_list")
+    listing = list_page(request, AddressRule.objects.select_related("employee", "created_by"),
+                        search_fields=("address", "employee__name", "employee__code"),
+                        sort_fields={"address": "address", "employee": "employee__code", "created": "created_at"},
+                        default_sort="address")
+    return render(request, "mail/rule_list.html", {"form": form, "listing": listing})
+
+
+@function_required("system_mail")
+@require_POST
+def rule_delete(request, pk):
+    rule = get_object_or_404(AddressRule, pk=pk)
+    rule.delete()
+    messages.success(request, _("The rule for %(address)s is removed.") % {"address": rule.address})
+    return redirect("mail:rule_list")
