@@ -98,7 +98,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "tradeport.sqlite3",
+            "NAME": Path(env_str("TRADEPORT_SQLITE_PATH", str(DATA_DIR / "tradeport.sqlite3"))),
             "OPTIONS": {
                 # IMMEDIATE: writers queue on the busy timeout instead of failing
                 # with "database is locked" when a read turns into a write.

@@ -29,7 +29,8 @@ from tradeport.system import options
 
 log = logging.getLogger(__name__)
 BATCH = 100
-LEASE = timezone.timedelta(minutes=10)
+# Renewed after every batch; a dead worker blocks its mailbox for at most this long.
+LEASE = timezone.timedelta(minutes=2)
 WORKER_ID = f"{os.uname().nodename}:{os.getpid()}"
 
 
