@@ -9,6 +9,7 @@ Matching reads the address index and nothing else; a domain match never routes.
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tradeport.customers.models import Customer, EmailAddress, Ownership
 from tradeport.mail.models import AddressRule, BlockedAddress, Delivery, Mail, Mailbox
@@ -25,10 +26,10 @@ class Decision:
     blocked: BlockedAddress | None = None
 
 
-ROLE_WORDS = {
-    EmailAddress.Role.MAIN: "main email",
-    EmailAddress.Role.BACKUP: "backup email",
-    EmailAddress.Role.CONTACT: "contact email",
+ROLE_WORDS = {  # translated when the reason is written
+    EmailAddress.Role.MAIN: gettext_noop("main email"),
+    EmailAddress.Role.BACKUP: gettext_noop("backup email"),
+    EmailAddress.Role.CONTACT: gettext_noop("contact email"),
 }
 
 
