@@ -34,11 +34,14 @@ ROLE_WORDS = {  # translated when the reason is written
 
 
 def _match(addresses: list[str]) -> EmailAddress | None:
-    found = {e.address: e for e in EmailAddress.objects.filter(address__in=addresses, customer__deleted_at__isnull=True)
-             .select_related("customer", "contact")}
+    if not addresses:
+        return None
+    # Most mail matches nothing: ask for ids first, and load the record only on a match.
+    hits = dict(EmailAddress.objects.filter(address__in=addresses).values_list("address", "pk"))
     for address in addresses:  # the first address that matches wins, in header order
-        if address in found:
-            return found[address]
+        if address in hits:
+            return EmailAddress.objects.select_related("customer", "contact").filter(
+                pk=hits[address], customer__deleted_at__isnull=True).first()
     return None
 
 
@@ -53,7 +56,8 @@ def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: boo
             "mailbox": mailbox.address, "role": _(ROLE_WORDS[entry.role]), "code": entry.customer.code,
             "name": entry.customer.name}, customer=entry.customer, contact_id=entry.contact_id)
 
-    blocked = BlockedAddress.objects.filter(address=sender).first()
+    blocked_id = BlockedAddress.objects.filter(address=sender).values_list("pk", flat=True).first()
+    blocked = BlockedAddress(pk=blocked_id, address=sender) if blocked_id is not None else None
     if blocked is not None:
         return Decision("blocked", _("%(sender)s is blocked") % {"sender": sender}, blocked=blocked)
 
@@ -74,7 +78,8 @@ def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: boo
         return Decision(Mail.Route.NO_OWNER, _("%(matched)s, which has no owner → undistributed") % {
             "matched": matched}, customer=customer, contact_id=entry.contact_id)
 
-    rule = AddressRule.objects.select_related("employee").filter(address=sender).first()
+    has_rule = AddressRule.objects.filter(address=sender).exists()
+    rule = AddressRule.objects.select_related("employee").filter(address=sender).first() if has_rule else None
     if rule is not None and not rule.employee.has_left:
         return Decision(Mail.Route.RULE, _("address rule for %(sender)s → %(name)s") % {
             "sender": sender, "name": rule.employee.name}, deliveries=[(rule.employee, Delivery.Reason.RULE)])

@@ -45,7 +45,9 @@ def _store_file(folder: str, data: bytes) -> tuple[str, str]:
 
 def store_raw(raw: bytes) -> RawMessage:
     digest, path = _store_file("raw", raw)
-    stored, _ = RawMessage.objects.get_or_create(sha256=digest, defaults={"size": len(raw), "path": path})
+    stored = RawMessage.objects.filter(sha256=digest).first()
+    if stored is None:
+        stored, _ = RawMessage.objects.get_or_create(sha256=digest, defaults={"size": len(raw), "path": path})
     return stored
 
 
@@ -76,10 +78,10 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None
         return IngestResult("quarantined", raw=stored)
 
     duplicates = Mail.objects.filter(mailbox=mailbox)
-    duplicate = (duplicates.filter(message_id=parsed.message_id) if parsed.message_id
-                 else duplicates.filter(raw=stored)).first()
-    if duplicate is not None:
-        return IngestResult("duplicate", duplicate, stored)
+    duplicate_id = (duplicates.filter(message_id=parsed.message_id) if parsed.message_id
+                    else duplicates.filter(raw=stored)).values_list("pk", flat=True).first()
+    if duplicate_id is not None:
+        return IngestResult("duplicate", Mail(pk=duplicate_id, mailbox=mailbox), stored)
 
     sender = parsed.from_.address if parsed.from_ else ""
     recipients = [a.address for a in parsed.to + parsed.cc]
@@ -107,16 +109,20 @@ def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None
                 defects=parsed.defects[:50], customer=decision.customer, contact_id=decision.contact_id,
                 route=decision.route, route_reason=decision.reason[:500],
             )
-            limit = options.get("attachment_size_limit_mb") * 1024 * 1024
-            for attachment in parsed.attachments:
-                digest, path = _store_file("attachments", attachment.content)
-                MailAttachment.objects.create(
-                    mail=mail, filename=attachment.filename[:255], content_type=attachment.content_type[:150],
-                    size=attachment.size, sha256=digest, path=path, content_id=attachment.content_id[:300],
-                    inline=attachment.inline, oversized=attachment.size > limit)
+            if parsed.attachments:
+                limit = options.get("attachment_size_limit_mb") * 1024 * 1024
+                rows = []
+                for attachment in parsed.attachments:
+                    digest, path = _store_file("attachments", attachment.content)
+                    rows.append(MailAttachment(
+                        mail=mail, filename=attachment.filename[:255], content_type=attachment.content_type[:150],
+                        size=attachment.size, sha256=digest, path=path, content_id=attachment.content_id[:300],
+                        inline=attachment.inline, oversized=attachment.size > limit))
+                MailAttachment.objects.bulk_create(rows)
             state = Delivery.State.HANDLED if followed_up else Delivery.State.PENDING
-            Delivery.objects.bulk_create([Delivery(mail=mail, employee=e, reason=r, state=state)
-                                          for e, r in decision.deliveries])
+            if decision.deliveries:
+                Delivery.objects.bulk_create([Delivery(mail=mail, employee=e, reason=r, state=state)
+                                              for e, r in decision.deliveries])
     except IntegrityError:  # another worker stored the same Message-ID a moment ago
         return IngestResult("duplicate", Mail.objects.filter(mailbox=mailbox, message_id=parsed.message_id).first(),
                             stored)
