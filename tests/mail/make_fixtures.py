@@ -717,9 +717,9 @@ REMOTE_HTML = """<html><head>
 <body onload="track()">
 <p onclick="steal()" style="color:red">Dear buyer,</p>
 <img src="http://track.example.com/open.gif?id=123" width="1" height="1">
-<img alt="logo" src='https://cdn.example.com/logo.png'>
-<img src=//cdn.example.com/banner.jpg>
-<IMG SRC = "HTTPS://CDN.EXAMPLE.COM/UPPER.PNG">
+<img alt="logo" src='https://static.example.com/logo.png'>
+<img src=//static.example.com/banner.jpg>
+<IMG SRC = "HTTPS://STATIC.EXAMPLE.COM/UPPER.PNG">
 <div style="background-image: url('https://t.example/x.png')">Special offer this week</div>
 <a href="javascript:alert(1)">click here</a>
 <a href="https://example.com/catalog" onmouseover="x()">catalogue</a>

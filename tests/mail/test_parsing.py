@@ -370,8 +370,8 @@ def test_remote_images_are_blocked_into_data_remote_src():
     images = images_of(parsed.html).images
     assert parsed.has_remote_images is True
     assert [image.get("data-remote-src") for image in images] == [
-        "http://track.example.com/open.gif?id=123", "https://cdn.example.com/logo.png",
-        "//cdn.example.com/banner.jpg", "HTTPS://CDN.EXAMPLE.COM/UPPER.PNG"]
+        "http://track.example.com/open.gif?id=123", "https://static.example.com/logo.png",
+        "//static.example.com/banner.jpg", "HTTPS://STATIC.EXAMPLE.COM/UPPER.PNG"]
     assert all("src" not in image for image in images)
 
 
