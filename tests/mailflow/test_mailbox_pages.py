@@ -95,3 +95,14 @@ def test_a_salesperson_keeps_their_own_personal_mailbox(client, salesperson, sig
     assert response.status_code == 302
     mine = Mailbox.objects.get()
     assert (mine.kind, mine.owner, mine.password) == ("personal", salesperson, "Pop-Pass-9")
+
+
+def test_receive_all_fetches_every_enabled_system_mailbox(client, manager, signed_in, mailbox):
+    """ADM-13, SHORT-05: [Receive mail now] enqueues a fetch of each enabled system mailbox (run at once in tests)."""
+    signed_in(client, manager)
+    response = client.post(reverse("mail:receive_all"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Receiving started for 1 system mailboxes" in response.content.decode()
+    # The immediate task backend ran the fetch: the refused port is now the mailbox's recorded error.
+    checked = Mailbox.objects.get(pk=mailbox.pk)
+    assert checked.failures == 1
+    assert "refused the connection" in checked.last_error

@@ -7,6 +7,7 @@ app_name = "mail"
 urlpatterns = [
     path("mailboxes/", views.mailbox_list, name="mailbox_list"),
     path("mailboxes/new/", views.mailbox_create, name="mailbox_create"),
+    path("mailboxes/receive-all/", views.receive_all, name="receive_all"),
     path("mailboxes/mine/", views.personal_mailbox, name="personal_mailbox"),
     path("mailboxes/<int:pk>/", views.mailbox_update, name="mailbox_update"),
     path("mailboxes/<int:pk>/test/", views.mailbox_test, name="mailbox_test"),

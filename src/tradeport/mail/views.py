@@ -204,3 +204,17 @@ def rule_delete(request, pk):
     rule.delete()
     messages.success(request, _("The rule for %(address)s is removed.") % {"address": rule.address})
     return redirect("mail:rule_list")
+
+
+@function_required("fn_system_mailbox")
+@require_POST
+def receive_all(request):
+    """ADM-13: fetch every enabled system mailbox now, in the background."""
+    count = 0
+    for mailbox_id in Mailbox.objects.filter(kind=Mailbox.Kind.SYSTEM, enabled=True).exclude(
+            protocol=Mailbox.Protocol.NONE).values_list("pk", flat=True):
+        tasks.fetch_mailbox.enqueue(mailbox_id=mailbox_id)
+        count += 1
+    messages.info(request, _("Receiving started for %(n)s system mailboxes; the counts update as mail arrives.")
+                  % {"n": count})
+    return redirect("mail:mailbox_list")
