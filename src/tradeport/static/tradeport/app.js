@@ -58,8 +58,10 @@
   document.addEventListener("shown.bs.modal", function (event) {
     if (event.target.id !== "picker-modal") { return; }
     opening = false;
-    var search = event.target.querySelector("#picker-modal-body input[type=search]");
-    if (search) { search.focus(); }
+    var body = document.getElementById("picker-modal-body");
+    var search = body.querySelector("input[type=search]");
+    // Only when the user has not already moved into the picker (e.g. with the arrow keys).
+    if (search && !body.contains(document.activeElement)) { search.focus(); }
   });
 
   function current(id) {
