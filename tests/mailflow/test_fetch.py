@@ -133,3 +133,13 @@ def test_one_worker_per_mailbox(dovecot, dovecot_user, world):
     assert services.fetch_mailbox(mailbox, worker="worker-b").skipped
     Mailbox.objects.filter(pk=mailbox.pk).update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
     assert not services.fetch_mailbox(Mailbox.objects.get(pk=mailbox.pk), worker="worker-b").skipped
+
+
+def test_a_wrong_pop3_password_is_named(dovecot, dovecot_user, world):
+    """MBOX-03: POP3 names an authentication failure like IMAP does."""
+    mailbox = make_mailbox(dovecot, dovecot_user, protocol="pop3")
+    mailbox.password = "not-the-password"
+    mailbox.save()
+    with pytest.raises(protocols.MailServerError) as failure:
+        services.mailbox_test(mailbox)
+    assert failure.value.kind == "auth"

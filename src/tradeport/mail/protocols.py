@@ -69,37 +69,56 @@ def _translate(exc: BaseException, server: Server) -> MailServerError:
     return MailServerError("protocol", _("The server answered unexpectedly: %(detail)s") % {"detail": exc})
 
 
-class ImapClient:
+class _Client:
+    """Connect with the mailbox's security, log in, and log out on leaving; failures are named."""
+
+    auth_errors: tuple[type[BaseException], ...] = ()
+
     def __init__(self, server: Server):
         self.server = server
-        self.conn: imaplib.IMAP4 | None = None
+        self.conn = None
 
     def __enter__(self):
-        server = self.server
         try:
-            if server.security == "ssl":
-                conn = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=_tls_context(), timeout=server.timeout)
-            else:
-                conn = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
-                if server.security == "starttls":
-                    conn.starttls(ssl_context=_tls_context())
+            conn = self._open(self.server, _tls_context())
         except Exception as exc:
-            raise _translate(exc, server) from exc
+            raise _translate(exc, self.server) from exc
         try:
-            conn.login(server.username, server.password)
-        except imaplib.IMAP4.error as exc:
-            conn.shutdown()
+            self._login(conn, self.server)
+        except self.auth_errors as exc:
+            self._abandon(conn)
             raise MailServerError("auth", _("The server refused the user name or password (%(detail)s).")
                                   % {"detail": exc}) from exc
         except Exception as exc:
-            raise _translate(exc, server) from exc
+            raise _translate(exc, self.server) from exc
         self.conn = conn
         return self
 
     def __exit__(self, *exc_info):
         if self.conn is not None:
             with contextlib.suppress(Exception):  # the connection may already be gone
-                self.conn.logout()
+                self._close(self.conn)
+
+
+class ImapClient(_Client):
+    auth_errors = (imaplib.IMAP4.error,)
+
+    def _open(self, server: Server, context: ssl.SSLContext) -> imaplib.IMAP4:
+        if server.security == "ssl":
+            return imaplib.IMAP4_SSL(server.host, server.port, ssl_context=context, timeout=server.timeout)
+        conn = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
+        if server.security == "starttls":
+            conn.starttls(ssl_context=context)
+        return conn
+
+    def _login(self, conn: imaplib.IMAP4, server: Server) -> None:
+        conn.login(server.username, server.password)
+
+    def _abandon(self, conn: imaplib.IMAP4) -> None:
+        conn.shutdown()
+
+    def _close(self, conn: imaplib.IMAP4) -> None:
+        conn.logout()
 
     def _ok(self, typ, data, what: str):
         if typ != "OK":
@@ -149,38 +168,26 @@ def _quote(folder: str) -> str:
     return folder if folder.isalnum() else '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class Pop3Client:
-    def __init__(self, server: Server):
-        self.server = server
-        self.conn: poplib.POP3 | None = None
+class Pop3Client(_Client):
+    auth_errors = (poplib.error_proto,)
 
-    def __enter__(self):
-        server = self.server
-        try:
-            if server.security == "ssl":
-                conn = poplib.POP3_SSL(server.host, server.port, context=_tls_context(), timeout=server.timeout)
-            else:
-                conn = poplib.POP3(server.host, server.port, timeout=server.timeout)
-                if server.security == "starttls":
-                    conn.stls(context=_tls_context())
-        except Exception as exc:
-            raise _translate(exc, server) from exc
-        try:
-            conn.user(server.username)
-            conn.pass_(server.password)
-        except poplib.error_proto as exc:
-            conn.close()
-            raise MailServerError("auth", _("The server refused the user name or password (%(detail)s).")
-                                  % {"detail": exc}) from exc
-        except Exception as exc:
-            raise _translate(exc, server) from exc
-        self.conn = conn
-        return self
+    def _open(self, server: Server, context: ssl.SSLContext) -> poplib.POP3:
+        if server.security == "ssl":
+            return poplib.POP3_SSL(server.host, server.port, context=context, timeout=server.timeout)
+        conn = poplib.POP3(server.host, server.port, timeout=server.timeout)
+        if server.security == "starttls":
+            conn.stls(context=context)
+        return conn
 
-    def __exit__(self, *exc_info):
-        if self.conn is not None:
-            with contextlib.suppress(Exception):  # QUIT without DELE: nothing is removed
-                self.conn.quit()
+    def _login(self, conn: poplib.POP3, server: Server) -> None:
+        conn.user(server.username)
+        conn.pass_(server.password)
+
+    def _abandon(self, conn: poplib.POP3) -> None:
+        conn.close()
+
+    def _close(self, conn: poplib.POP3) -> None:
+        conn.quit()  # QUIT without DELE: nothing is removed from the server
 
     def uidls(self) -> list[tuple[int, str]]:
         """(message number, unique id) of every message on the server."""
