@@ -83,3 +83,55 @@ class AddressRuleForm(forms.ModelForm):
             return normalise(self.cleaned_data["address"])
         except forms.ValidationError as error:
             raise forms.ValidationError(error.messages) from None
+
+
+IMPORT_SUFFIXES = (".eml", ".zip", ".mbox", ".mbx", ".msg")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(IMPORT_SUFFIXES)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class MailImportForm(forms.Form):
+    """ADM-11: upload earlier mail into a mailbox's history."""
+
+    mailbox = forms.ModelChoiceField(label=_("Mailbox"), queryset=Mailbox.objects.none(),
+                                     help_text=_("The mailbox the mail belonged to."))
+    files = MultipleFileField(label=_("Files"), help_text=_(
+        ".eml files, a .zip of them (folders named sendbox inside count as sent mail), .mbox or Outlook .msg."))
+    direction = forms.ChoiceField(label=_("The files hold"), initial="inbox", widget=forms.RadioSelect, choices=(
+        ("inbox", _("Received mail (inbox)")), ("sent", _("Sent mail (sendbox)"))))
+    followed_up = forms.BooleanField(label=_("Already followed up"), required=False, help_text=_(
+        "The mail was handled: it fills no pending queue, and strangers' mail does not go to undistributed."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mailbox"].queryset = Mailbox.objects.order_by("kind", "address")
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        for upload in files:
+            name = upload.name or ""
+            if not name.lower().endswith(IMPORT_SUFFIXES):
+                raise forms.ValidationError(_("%(name)s is not an .eml, .zip, .mbox or .msg file.") % {"name": name})
+            if not upload.size:
+                raise forms.ValidationError(_("%(name)s is empty.") % {"name": name})
+            if name.lower().endswith(".zip"):
+                import zipfile
+
+                if not zipfile.is_zipfile(upload):
+                    raise forms.ValidationError(_("%(name)s is not a readable .zip archive.") % {"name": name})
+                upload.seek(0)
+        return files

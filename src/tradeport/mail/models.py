@@ -173,9 +173,11 @@ class Mail(models.Model):
     direction = models.CharField(max_length=3, choices=Direction, default=Direction.IN)
     kind = models.CharField(max_length=10, default="message")
     message_id = models.CharField(max_length=300, db_index=True, blank=True)
-    in_reply_to = models.CharField(max_length=300, blank=True)
+    in_reply_to = models.CharField(max_length=300, blank=True, db_index=True)
     references = models.JSONField(default=list, blank=True)
-    thread_subject = models.CharField(max_length=300, blank=True)
+    thread_subject = models.CharField(max_length=300, blank=True, db_index=True)
+    # The conversation: the Message-ID (or raw digest) of its first known mail (see threads.py).
+    thread_key = models.CharField(max_length=300, blank=True, db_index=True)
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     from_address = models.CharField(max_length=254, blank=True, db_index=True)
     from_name = models.CharField(max_length=200, blank=True)
@@ -190,6 +192,9 @@ class Mail(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="mails")
     route = models.CharField(max_length=15, choices=Route)
     route_reason = models.CharField(max_length=500)
+    # A stranger whose domain matches a customer's: shown to triage, never used to route.
+    suggested_customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True,
+                                           related_name="+")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = MailQuerySet.as_manager()
@@ -290,3 +295,56 @@ class AddressRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} → {self.employee}"
+
+
+
+class ImportJob(models.Model):
+    """An uploaded import (ADM-11), run in the background with its progress and summary."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="imports", verbose_name=_("mailbox"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    folder = models.CharField(max_length=200)  # under the data dir; removed when the job ends
+    filenames = models.JSONField(default=list)
+    sent = models.BooleanField(_("sent mail"), default=False)
+    followed_up = models.BooleanField(_("already followed up"), default=False)
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    blocked = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    STALL = timezone.timedelta(minutes=10)
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {', '.join(self.filenames)[:80]}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return self.done * 100 // self.total if self.total else 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING) and not self.is_stalled
+
+    @property
+    def is_stalled(self) -> bool:
+        """A worker that died mid-import leaves the job without progress; it can be run again."""
+        return self.state == self.State.RUNNING and self.updated_at < timezone.now() - self.STALL

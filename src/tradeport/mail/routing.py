@@ -6,14 +6,17 @@ own mailboxes is filed as outgoing to the customer its recipients match.
 Matching reads the address index and nothing else; a domain match never routes.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Min
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tradeport.customers.models import Customer, EmailAddress, Ownership
 from tradeport.mail.models import AddressRule, BlockedAddress, Delivery, Mail, Mailbox
 from tradeport.org.models import Employee
+from tradeport.system import options
 
 
 @dataclass
@@ -33,22 +36,39 @@ ROLE_WORDS = {  # translated when the reason is written
 }
 
 
-def _match(addresses: list[str]) -> EmailAddress | None:
-    if not addresses:
-        return None
-    # Most mail matches nothing: ask for ids first, and load the record only on a match.
-    hits = dict(EmailAddress.objects.filter(address__in=addresses).values_list("address", "pk"))
-    for address in addresses:  # the first address that matches wins, in header order
-        if address in hits:
-            return EmailAddress.objects.select_related("customer", "contact").filter(
-                pk=hits[address], customer__deleted_at__isnull=True).first()
-    return None
+class RoutingIndex:
+    """What routing needs for a batch of mail, read in four queries instead of four per mail."""
+
+    def __init__(self, *, senders: set[str], addresses: set[str]):
+        senders = {s for s in senders if s}
+        addresses = {a for a in addresses if a} | senders
+        self.blocked = (dict(BlockedAddress.objects.filter(address__in=senders).values_list("address", "pk"))
+                        if senders else {})
+        self.entries: dict[str, EmailAddress] = {}
+        self.owners: dict[int, list[Employee]] = defaultdict(list)
+        if addresses:
+            self.entries = {e.address: e for e in EmailAddress.objects.select_related("customer", "contact").filter(
+                address__in=addresses, customer__deleted_at__isnull=True)}
+        if self.entries:
+            customer_ids = {e.customer_id for e in self.entries.values()}
+            for ownership in (Ownership.objects.current().filter(customer_id__in=customer_ids)
+                              .select_related("employee").order_by("employee__code")):
+                self.owners[ownership.customer_id].append(ownership.employee)
+        self.rules = ({r.address: r for r in AddressRule.objects.select_related("employee").filter(address__in=senders)}
+                      if senders else {})
+
+    def match(self, addresses: list[str]) -> EmailAddress | None:
+        """The first address, in header order, that belongs to a live record."""
+        return next((self.entries[a] for a in addresses if a in self.entries), None)
 
 
-def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: bool) -> Decision:
+def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: bool,
+          index: RoutingIndex | None = None) -> Decision:
     """Decide the route of one mail; every decision carries the reason shown to users."""
+    if index is None:
+        index = RoutingIndex(senders={sender}, addresses=set(recipients))
     if outgoing:
-        entry = _match(recipients)
+        entry = index.match(recipients)
         if entry is None:
             return Decision(Mail.Route.OUTGOING, _("sent by %(mailbox)s; no recipient is a known record")
                             % {"mailbox": mailbox.address})
@@ -56,16 +76,14 @@ def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: boo
             "mailbox": mailbox.address, "role": _(ROLE_WORDS[entry.role]), "code": entry.customer.code,
             "name": entry.customer.name}, customer=entry.customer, contact_id=entry.contact_id)
 
-    blocked_id = BlockedAddress.objects.filter(address=sender).values_list("pk", flat=True).first()
-    blocked = BlockedAddress(pk=blocked_id, address=sender) if blocked_id is not None else None
-    if blocked is not None:
+    if sender in index.blocked:
+        blocked = BlockedAddress(pk=index.blocked[sender], address=sender)
         return Decision("blocked", _("%(sender)s is blocked") % {"sender": sender}, blocked=blocked)
 
-    entry = _match([sender])
+    entry = index.match([sender])
     if entry is not None:
         customer = entry.customer
-        owners = list(Employee.objects.filter(
-            pk__in=Ownership.objects.current().filter(customer=customer).values("employee_id")).order_by("code"))
+        owners = index.owners.get(customer.pk, [])
         matched = _("%(role)s of %(code)s %(name)s") % {
             "role": _(ROLE_WORDS[entry.role]), "code": customer.code, "name": customer.name}
         if entry.contact_id:
@@ -78,8 +96,7 @@ def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: boo
         return Decision(Mail.Route.NO_OWNER, _("%(matched)s, which has no owner → undistributed") % {
             "matched": matched}, customer=customer, contact_id=entry.contact_id)
 
-    has_rule = AddressRule.objects.filter(address=sender).exists()
-    rule = AddressRule.objects.select_related("employee").filter(address=sender).first() if has_rule else None
+    rule = index.rules.get(sender)
     if rule is not None and not rule.employee.has_left:
         return Decision(Mail.Route.RULE, _("address rule for %(sender)s → %(name)s") % {
             "sender": sender, "name": rule.employee.name}, deliveries=[(rule.employee, Delivery.Reason.RULE)])
@@ -90,3 +107,19 @@ def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: boo
             "name": employee.name}, deliveries=[(employee, Delivery.Reason.PERSONAL)])
 
     return Decision(Mail.Route.UNDISTRIBUTED, _("unknown sender %(sender)s → undistributed") % {"sender": sender})
+
+
+def suggest_customers(senders: set[str], ours: set[str]) -> dict[str, Customer]:
+    """Senders' domains that a customer's addresses share, outside public mail services and our own domains.
+
+    One suggestion per domain: the oldest live customer using it. A suggestion never routes.
+    """
+    public = set(options.get("public_mail_domains"))
+    own_domains = {a.rpartition("@")[2] for a in ours}
+    domains = {s.rpartition("@")[2] for s in senders if "@" in s} - public - own_domains
+    if not domains:
+        return {}
+    first = dict(EmailAddress.objects.filter(domain__in=domains, customer__deleted_at__isnull=True)
+                 .values("domain").annotate(first=Min("customer_id")).values_list("domain", "first"))
+    customers = Customer.objects.in_bulk(set(first.values()))
+    return {domain: customers[pk] for domain, pk in first.items() if pk in customers}

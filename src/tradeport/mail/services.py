@@ -3,13 +3,14 @@
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tradeport.mail import protocols
 from tradeport.mail.models import (
@@ -23,8 +24,9 @@ from tradeport.mail.models import (
     Quarantine,
     RawMessage,
 )
-from tradeport.mail.parsing import NotAnEmail, parse_message
-from tradeport.mail.routing import route
+from tradeport.mail.parsing import SUBJECT_PREFIX, NotAnEmail, parse_message
+from tradeport.mail.routing import RoutingIndex, route, suggest_customers
+from tradeport.mail.threads import ThreadFacts, adopt_orphans, participants, thread_keys
 from tradeport.system import options
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,25 @@ def _store_file(folder: str, data: bytes) -> tuple[str, str]:
 
 
 def store_raw(raw: bytes) -> RawMessage:
-    digest, path = _store_file("raw", raw)
-    stored = RawMessage.objects.filter(sha256=digest).first()
-    if stored is None:
-        stored, _ = RawMessage.objects.get_or_create(sha256=digest, defaults={"size": len(raw), "path": path})
-    return stored
+    return store_raws([raw])[0]
+
+
+def store_raws(messages: list[bytes]) -> list[RawMessage]:
+    """Write each message's bytes once and return its row, in order; three queries for a batch."""
+    digests = []
+    for raw in messages:
+        digest, _path = _store_file("raw", raw)
+        digests.append(digest)
+    wanted = set(digests)
+    found = dict(RawMessage.objects.filter(sha256__in=wanted).values_list("sha256", "pk"))
+    missing = wanted - found.keys()
+    if missing:
+        sizes = {d: len(raw) for d, raw in zip(digests, messages, strict=True)}
+        RawMessage.objects.bulk_create(
+            [RawMessage(sha256=d, size=sizes[d], path=f"raw/{d[:2]}/{d[2:4]}/{d}") for d in missing],
+            ignore_conflicts=True)  # another worker may store the same bytes at the same moment
+        found.update(RawMessage.objects.filter(sha256__in=missing).values_list("sha256", "pk"))
+    return [RawMessage(pk=found[d], sha256=d, size=len(raw)) for d, raw in zip(digests, messages, strict=True)]
 
 
 @dataclass
@@ -60,73 +76,193 @@ class IngestResult:
 
 def message_ingest(*, mailbox: Mailbox, raw: bytes, outgoing: bool | None = None,
                    followed_up: bool = False, own_addresses: set[str] | None = None) -> IngestResult:
-    """Take one message in. Never raises for a bad message: it is quarantined with the reason.
+    """Take one message in; see ingest_batch."""
+    return ingest_batch(mailbox=mailbox, messages=[raw], outgoing=[outgoing], followed_up=followed_up,
+                        own_addresses=own_addresses)[0]
 
-    `outgoing` forces the direction (imported sent mail); `followed_up` (ADM-12) files the
-    mail as already handled: deliveries start handled, and strangers' mail is stored
-    without entering the undistributed queue.
+
+@dataclass
+class _Pending:
+    """A parsed message on its way into the database."""
+
+    index: int
+    raw: RawMessage
+    parsed: object
+    outgoing: bool
+    sender: str
+    recipients: list[str]
+    message_id: str
+    mail: Mail | None = None
+    attachments: list[MailAttachment] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+def ingest_batch(*, mailbox: Mailbox, messages: list[bytes], outgoing: list[bool | None] | None = None,
+                 followed_up: bool = False, own_addresses: set[str] | None = None) -> list[IngestResult]:
+    """Take a batch of messages in: store raw → parse → dedupe → match → route → persist.
+
+    Never raises for a bad message: it is quarantined with the reason and the batch goes on.
+    Lookups and inserts are made once per batch, not once per message. `outgoing` forces
+    each message's direction (imported sent mail); `followed_up` (ADM-12) files the mail as
+    already handled: deliveries start handled, and strangers' mail is stored without
+    entering the undistributed queue. Call inside a transaction to commit the batch at once.
     """
-    stored = store_raw(raw)
-    try:
-        parsed = parse_message(raw)
-    except NotAnEmail as exc:
-        Quarantine.objects.create(mailbox=mailbox, raw=stored, reason=f"not an email: {exc}")
-        return IngestResult("quarantined", raw=stored)
-    except Exception as exc:  # a parser bug must not stop the batch
-        log.exception("parsing failed for raw %s", stored.sha256)
-        Quarantine.objects.create(mailbox=mailbox, raw=stored, reason=f"{type(exc).__name__}: {exc}")
-        return IngestResult("quarantined", raw=stored)
-
-    duplicates = Mail.objects.filter(mailbox=mailbox)
-    duplicate_id = (duplicates.filter(message_id=parsed.message_id) if parsed.message_id
-                    else duplicates.filter(raw=stored)).values_list("pk", flat=True).first()
-    if duplicate_id is not None:
-        return IngestResult("duplicate", Mail(pk=duplicate_id, mailbox=mailbox), stored)
-
-    sender = parsed.from_.address if parsed.from_ else ""
-    recipients = [a.address for a in parsed.to + parsed.cc]
+    if not messages:
+        return []
+    forced = outgoing or [None] * len(messages)
     ours = own_addresses if own_addresses is not None else set(Mailbox.objects.values_list("address", flat=True))
-    if outgoing is None:
-        outgoing = sender in ours
-    decision = route(mailbox=mailbox, sender=sender, recipients=recipients, outgoing=outgoing)
-    if followed_up and decision.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER):
-        decision.route = Mail.Route.ARCHIVED
-        decision.reason += " (imported as already handled)"
-    if decision.blocked is not None:
-        BlockedAddress.objects.filter(pk=decision.blocked.pk).update(blocked_count=F("blocked_count") + 1)
-        return IngestResult("blocked", raw=stored)
+    raws = store_raws(messages)
+    results: list[IngestResult | None] = [None] * len(messages)
+
+    pending: list[_Pending] = []
+    quarantined = []
+    for index, (raw, stored) in enumerate(zip(messages, raws, strict=True)):
+        try:
+            parsed = parse_message(raw)
+        except NotAnEmail as exc:
+            quarantined.append(Quarantine(mailbox=mailbox, raw=stored, reason=f"not an email: {exc}"))
+            results[index] = IngestResult("quarantined", raw=stored)
+            continue
+        except Exception as exc:  # a parser bug must not stop the batch
+            log.exception("parsing failed for raw %s", stored.sha256)
+            quarantined.append(Quarantine(mailbox=mailbox, raw=stored, reason=f"{type(exc).__name__}: {exc}"))
+            results[index] = IngestResult("quarantined", raw=stored)
+            continue
+        sender = parsed.from_.address if parsed.from_ else ""
+        is_out = forced[index] if forced[index] is not None else sender in ours
+        pending.append(_Pending(index, stored, parsed, is_out, sender,
+                                [a.address for a in parsed.to + parsed.cc], parsed.message_id[:300]))
+    if quarantined:
+        Quarantine.objects.bulk_create(quarantined)
+
+    pending, copies = _drop_duplicates(mailbox, pending, results)
+    if pending:
+        _route_and_persist(mailbox, pending, results, ours, followed_up)
+    for copy, original in copies:
+        results[copy.index] = IngestResult(
+            "duplicate" if results[original.index].mail else results[original.index].outcome,
+            results[original.index].mail, copy.raw)
+    return results
+
+
+def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: list, ours: set[str],
+                       followed_up: bool) -> None:
+
+    index = RoutingIndex(senders={p.sender for p in pending if not p.outgoing},
+                         addresses={a for p in pending if p.outgoing for a in p.recipients})
+    decisions = []
+    blocked_counts: dict[int, int] = {}
+    for item in list(pending):
+        decision = route(mailbox=mailbox, sender=item.sender, recipients=item.recipients,
+                         outgoing=item.outgoing, index=index)
+        if decision.blocked is not None:
+            blocked_counts[decision.blocked.pk] = blocked_counts.get(decision.blocked.pk, 0) + 1
+            results[item.index] = IngestResult("blocked", raw=item.raw)
+            pending.remove(item)
+            continue
+        if followed_up and decision.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER):
+            decision.route = Mail.Route.ARCHIVED
+            decision.reason += " (imported as already handled)"
+        decisions.append(decision)
+    for blocked_id, count in blocked_counts.items():
+        BlockedAddress.objects.filter(pk=blocked_id).update(blocked_count=F("blocked_count") + count)
+    if not pending:
+        return
+
+    strangers = {item.sender for item, d in zip(pending, decisions, strict=True) if not item.outgoing and d.customer is None}
+    suggestions = suggest_customers(strangers, ours) if strangers else {}
+    keys = thread_keys([ThreadFacts(
+        message_id=item.message_id,
+        parents=[p[:300] for p in [item.parsed.in_reply_to, *reversed(item.parsed.references)] if p],
+        subject=item.parsed.thread_subject[:300],
+        is_reply=bool(SUBJECT_PREFIX.match(item.parsed.subject)),
+        participants=participants([item.sender, *item.recipients], ours),
+        own_key=item.message_id or f"sha256:{item.raw.sha256}",
+    ) for item in pending], ours)
+
+    limit = options.get("attachment_size_limit_mb") * 1024 * 1024
+    state = Delivery.State.HANDLED if followed_up else Delivery.State.PENDING
+    for item, decision, key in zip(pending, decisions, keys, strict=True):
+        parsed = item.parsed
+        suggested = suggestions.get(item.sender.rpartition("@")[2]) if decision.customer is None else None
+        if suggested is not None and decision.route == Mail.Route.UNDISTRIBUTED:
+            decision.reason += _(" (the domain matches %(code)s %(name)s: a suggestion only)") % {
+                "code": suggested.code, "name": suggested.name}
+        item.mail = Mail(
+            mailbox=mailbox, raw=item.raw, kind=parsed.kind,
+            direction=Mail.Direction.OUT if item.outgoing else Mail.Direction.IN,
+            message_id=item.message_id, in_reply_to=parsed.in_reply_to[:300],
+            references=parsed.references[-50:], thread_subject=parsed.thread_subject[:300], thread_key=key[:300],
+            subject=parsed.subject[:500], from_address=item.sender[:254],
+            from_name=(parsed.from_.name if parsed.from_ else "")[:200],
+            to=[str(a) for a in parsed.to], cc=[str(a) for a in parsed.cc], date=parsed.date,
+            text=parsed.text, html=parsed.html, has_remote_images=parsed.has_remote_images,
+            defects=parsed.defects[:50], customer=decision.customer, contact_id=decision.contact_id,
+            route=decision.route, route_reason=decision.reason[:500], suggested_customer=suggested,
+        )
+        for attachment in parsed.attachments:
+            digest, path = _store_file("attachments", attachment.content)
+            item.attachments.append(MailAttachment(
+                filename=attachment.filename[:255], content_type=attachment.content_type[:150],
+                size=attachment.size, sha256=digest, path=path, content_id=attachment.content_id[:300],
+                inline=attachment.inline, oversized=attachment.size > limit))
+        item.deliveries = [Delivery(employee=e, reason=r, state=state) for e, r in decision.deliveries]
+
     try:
         with transaction.atomic():
-            mail = Mail.objects.create(
-                mailbox=mailbox, raw=stored, kind=parsed.kind,
-                direction=Mail.Direction.OUT if outgoing else Mail.Direction.IN,
-                message_id=parsed.message_id[:300], in_reply_to=parsed.in_reply_to[:300],
-                references=parsed.references[-50:], thread_subject=parsed.thread_subject[:300],
-                subject=parsed.subject[:500], from_address=sender[:254],
-                from_name=(parsed.from_.name if parsed.from_ else "")[:200],
-                to=[str(a) for a in parsed.to], cc=[str(a) for a in parsed.cc], date=parsed.date,
-                text=parsed.text, html=parsed.html, has_remote_images=parsed.has_remote_images,
-                defects=parsed.defects[:50], customer=decision.customer, contact_id=decision.contact_id,
-                route=decision.route, route_reason=decision.reason[:500],
-            )
-            if parsed.attachments:
-                limit = options.get("attachment_size_limit_mb") * 1024 * 1024
-                rows = []
-                for attachment in parsed.attachments:
-                    digest, path = _store_file("attachments", attachment.content)
-                    rows.append(MailAttachment(
-                        mail=mail, filename=attachment.filename[:255], content_type=attachment.content_type[:150],
-                        size=attachment.size, sha256=digest, path=path, content_id=attachment.content_id[:300],
-                        inline=attachment.inline, oversized=attachment.size > limit))
-                MailAttachment.objects.bulk_create(rows)
-            state = Delivery.State.HANDLED if followed_up else Delivery.State.PENDING
-            if decision.deliveries:
-                Delivery.objects.bulk_create([Delivery(mail=mail, employee=e, reason=r, state=state)
-                                              for e, r in decision.deliveries])
-    except IntegrityError:  # another worker stored the same Message-ID a moment ago
-        return IngestResult("duplicate", Mail.objects.filter(mailbox=mailbox, message_id=parsed.message_id).first(),
-                            stored)
-    return IngestResult("stored", mail, stored)
+            _persist(pending)
+    except IntegrityError:  # another worker stored one of these Message-IDs a moment ago: go one by one
+        for item in pending:
+            try:
+                with transaction.atomic():
+                    _persist([item])
+            except IntegrityError:
+                item.mail = Mail.objects.filter(mailbox=mailbox, message_id=item.message_id).first()
+                results[item.index] = IngestResult("duplicate", item.mail, item.raw)
+    for item in pending:
+        if results[item.index] is None:
+            results[item.index] = IngestResult("stored", item.mail, item.raw)
+
+
+def _drop_duplicates(mailbox: Mailbox, pending: list["_Pending"], results: list,
+                     ) -> tuple[list["_Pending"], list[tuple["_Pending", "_Pending"]]]:
+    """Mail this mailbox already has, by Message-ID or, without one, by content.
+
+    Returns the new messages, and the later copies within the batch with the message they repeat.
+    """
+    ids = {p.message_id for p in pending if p.message_id}
+    raw_ids = {p.raw.pk for p in pending if not p.message_id}
+    stored = Mail.objects.filter(mailbox=mailbox)
+    by_id = dict(stored.filter(message_id__in=ids).values_list("message_id", "pk")) if ids else {}
+    by_raw = dict(stored.filter(message_id="", raw_id__in=raw_ids).values_list("raw_id", "pk")) if raw_ids else {}
+    fresh, copies, first = [], [], {}
+    for item in pending:
+        key, seen = (item.message_id, by_id) if item.message_id else (item.raw.pk, by_raw)
+        if key in seen:
+            results[item.index] = IngestResult("duplicate", Mail(pk=seen[key], mailbox=mailbox), item.raw)
+        elif key in first:
+            copies.append((item, first[key]))
+        else:
+            first[key] = item
+            fresh.append(item)
+    return fresh, copies
+
+
+def _persist(items: list["_Pending"]) -> None:
+    mails = Mail.objects.bulk_create([item.mail for item in items])
+    attachments, deliveries = [], []
+    for item, mail in zip(items, mails, strict=True):
+        for attachment in item.attachments:
+            attachment.mail = mail
+            attachments.append(attachment)
+        for delivery in item.deliveries:
+            delivery.mail = mail
+            deliveries.append(delivery)
+    if attachments:
+        MailAttachment.objects.bulk_create(attachments)
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries)
+    adopt_orphans({item.message_id: item.mail.thread_key for item in items if item.message_id})
 
 
 # Fetching ---------------------------------------------------------------------------------
@@ -223,16 +359,14 @@ def _fetch_imap(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
                 known = set(FetchLedger.objects.filter(
                     mailbox=mailbox, folder=folder, uidvalidity=validity,
                     uid__in=[str(uid) for uid, _raw in batch]).values_list("uid", flat=True))
+                fresh = [(uid, raw) for uid, raw in batch if str(uid) not in known]
                 with transaction.atomic():
-                    ledger = []
-                    for uid, raw in batch:
-                        if str(uid) in known:
-                            continue
-                        result = message_ingest(mailbox=mailbox, raw=raw, own_addresses=ours)
+                    results = ingest_batch(mailbox=mailbox, messages=[raw for _uid, raw in fresh], own_addresses=ours)
+                    for result in results:
                         report.add(result.outcome)
-                        ledger.append(FetchLedger(mailbox=mailbox, folder=folder, uidvalidity=validity,
-                                                  uid=str(uid), raw=result.raw))
-                    FetchLedger.objects.bulk_create(ledger)
+                    FetchLedger.objects.bulk_create([
+                        FetchLedger(mailbox=mailbox, folder=folder, uidvalidity=validity, uid=str(uid), raw=result.raw)
+                        for (uid, _raw), result in zip(fresh, results, strict=True)])
                     if batch:
                         FolderState.objects.filter(pk=state.pk).update(last_uid=max(uid for uid, _raw in batch))
                 _renew(mailbox, worker)
@@ -245,10 +379,15 @@ def _fetch_pop3(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
         FolderState.objects.update_or_create(mailbox=mailbox, folder="POP3", uidvalidity=0,
                                              defaults={"server_count": len(listing)})
         new = [(number, uid) for number, uid in listing if uid not in known]
+        ours = set(Mailbox.objects.values_list("address", flat=True))
         for start in range(0, len(new), BATCH):
+            chunk = new[start:start + BATCH]
+            messages = [client.retrieve(number) for number, _uid in chunk]
             with transaction.atomic():
-                for number, uid in new[start:start + BATCH]:
-                    result = message_ingest(mailbox=mailbox, raw=client.retrieve(number))
+                results = ingest_batch(mailbox=mailbox, messages=messages, own_addresses=ours)
+                for result in results:
                     report.add(result.outcome)
-                    FetchLedger.objects.create(mailbox=mailbox, folder="POP3", uidvalidity=0, uid=uid, raw=result.raw)
+                FetchLedger.objects.bulk_create([
+                    FetchLedger(mailbox=mailbox, folder="POP3", uidvalidity=0, uid=uid, raw=result.raw)
+                    for (_number, uid), result in zip(chunk, results, strict=True)])
             _renew(mailbox, worker)

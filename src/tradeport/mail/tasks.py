@@ -35,3 +35,43 @@ def fetch_due_mailboxes() -> int:
         fetch_mailbox.enqueue(mailbox_id=mailbox_id)
         count += 1
     return count
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    """ADM-11: import an uploaded set of files, with progress on the job row; idempotent when run again."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tradeport.mail.importing import import_sources, sources
+    from tradeport.mail.models import ImportJob
+
+    job = ImportJob.objects.select_related("mailbox").filter(pk=job_id).first()
+    if job is None:
+        return "gone"
+    folder = Path(settings.DATA_DIR) / job.folder
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING, updated_at=timezone.now())
+
+    def record(counts) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            total=counts.total, done=counts.done, imported=counts.stored, duplicates=counts.duplicate,
+            quarantined=counts.quarantined, blocked=counts.blocked, failed=counts.failed,
+            errors=counts.errors, updated_at=timezone.now())
+
+    try:
+        items = list(sources(sorted(p for p in folder.iterdir()), sent=job.sent))
+        ImportJob.objects.filter(pk=job.pk).update(total=len(items), done=0)
+        counts = import_sources(job.mailbox, items, followed_up=job.followed_up, progress=record)
+        record(counts)
+    except Exception as exc:  # a broken archive fails the job with the reason; the files stay for a rerun
+        log.exception("import job %s failed", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.FAILED, errors=[f"{type(exc).__name__}: {exc}"], finished_at=timezone.now(),
+            updated_at=timezone.now())
+        return "failed"
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.DONE, finished_at=timezone.now(),
+                                               updated_at=timezone.now())
+    shutil.rmtree(folder, ignore_errors=True)
+    return counts.summary()

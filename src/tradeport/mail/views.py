@@ -7,13 +7,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tradeport.accounts.permissions import function_required
+from tradeport.accounts.permissions import admin_required, function_required
 from tradeport.mail import services, tasks
-from tradeport.mail.forms import AddressRuleForm, BlockedAddressForm, MailboxForm
+from tradeport.mail.forms import (
+    AddressRuleForm,
+    BlockedAddressForm,
+    MailboxForm,
+    MailImportForm,
+)
 from tradeport.mail.models import (
     AddressRule,
     BlockedAddress,
+    FetchLedger,
     FolderState,
+    ImportJob,
+    Mail,
     Mailbox,
     Quarantine,
 )
@@ -46,14 +54,26 @@ def mailbox_list(request):
 
 
 def _render_list(request):
-    mailboxes = _manageable(request).annotate(
-        stored=Count("mails", distinct=True),
-        quarantined_count=Count("quarantined", filter=Q(quarantined__resolved_at__isnull=True), distinct=True),
-    )
-    server_counts = {}
-    for state in FolderState.objects.filter(mailbox__in=mailboxes).order_by("mailbox", "folder", "-updated_at"):
-        server_counts.setdefault(state.mailbox_id, {}).setdefault(state.folder, state.server_count)
-    rows = [{"mailbox": m, "on_server": sum(server_counts.get(m.pk, {}).values())} for m in mailboxes]
+    mailboxes = list(_manageable(request))
+    ids = [m.pk for m in mailboxes]
+    # Grouped counts, one query each: a join of mail and quarantine rows would multiply them.
+    stored = dict(Mail.objects.filter(mailbox_id__in=ids).values("mailbox_id").annotate(n=Count("id"))
+                  .values_list("mailbox_id", "n"))
+    quarantined = dict(Quarantine.objects.filter(mailbox_id__in=ids, resolved_at__isnull=True)
+                       .values("mailbox_id").annotate(n=Count("id")).values_list("mailbox_id", "n"))
+    fetched = {(m, f, v): n for m, f, v, n in FetchLedger.objects.filter(mailbox_id__in=ids)
+               .values("mailbox_id", "folder", "uidvalidity").annotate(n=Count("id"))
+               .values_list("mailbox_id", "folder", "uidvalidity", "n")}
+    latest = {}  # the newest state of each folder: its UIDVALIDITY is the one the server uses now
+    for state in FolderState.objects.filter(mailbox_id__in=ids).order_by("mailbox", "folder", "-updated_at", "-id"):
+        latest.setdefault((state.mailbox_id, state.folder), state)
+    rows = []
+    for mailbox in mailboxes:
+        states = [s for (m, _f), s in latest.items() if m == mailbox.pk]
+        on_server = sum(s.server_count for s in states)
+        taken = sum(fetched.get((mailbox.pk, s.folder, s.uidvalidity), 0) for s in states)
+        rows.append({"mailbox": mailbox, "on_server": on_server, "fetched": taken, "behind": max(on_server - taken, 0),
+                     "stored": stored.get(mailbox.pk, 0), "quarantined": quarantined.get(mailbox.pk, 0)})
     template = "mail/mailbox_list.html#table" if request.htmx else "mail/mailbox_list.html"
     return render(request, template, {"rows": rows})
 
@@ -218,3 +238,82 @@ def receive_all(request):
     messages.info(request, _("Receiving started for %(n)s system mailboxes; the counts update as mail arrives.")
                   % {"n": count})
     return redirect("mail:mailbox_list")
+
+
+@function_required("fn_system_mailbox")
+def quarantine_raw(request, pk):
+    """The quarantined bytes exactly as received, shown as plain text (never rendered as HTML)."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    item = get_object_or_404(Quarantine.objects.filter(mailbox__in=_manageable(request)).select_related("raw"), pk=pk)
+    response = FileResponse(default_storage.open(item.raw.path, "rb"), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{item.raw.sha256}.eml"'
+    return response
+
+
+# External mail import (ADM-11, ADM-12), in the admin console
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def import_list(request):
+    form = MailImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = _save_upload(request, form)
+        tasks.run_import_job.enqueue(job_id=job.pk)
+        messages.info(request, _("The import has started; its progress is shown below."))
+        return redirect("mail:import_list")
+    listing = list_page(request, ImportJob.objects.select_related("mailbox", "uploaded_by"),
+                        search_fields=("mailbox__address",),
+                        sort_fields={"created": "created_at", "mailbox": "mailbox__address"},
+                        default_sort="-created")
+    return render(request, "mail/import_list.html", {"form": form, "listing": listing})
+
+
+def _save_upload(request, form) -> ImportJob:
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    relative = f"imports/{uuid.uuid4().hex}"
+    folder = Path(settings.DATA_DIR) / relative
+    folder.mkdir(parents=True)
+    names = []
+    for number, upload in enumerate(form.cleaned_data["files"]):
+        # Numbered names keep two uploads called the same apart; the suffix tells the format.
+        name = f"{number:04d}{Path(upload.name).suffix.lower()}"
+        with (folder / name).open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        names.append(upload.name)
+    return ImportJob.objects.create(
+        mailbox=form.cleaned_data["mailbox"], uploaded_by=request.user, folder=relative, filenames=names,
+        sent=form.cleaned_data["direction"] == "sent", followed_up=form.cleaned_data["followed_up"])
+
+
+@admin_required
+def import_progress(request, pk):
+    """The job's row, polled by htmx while the import runs."""
+    job = get_object_or_404(ImportJob.objects.select_related("mailbox", "uploaded_by"), pk=pk)
+    return render(request, "mail/import_row.html", {"job": job})
+
+
+@admin_required
+@require_POST
+def import_rerun(request, pk):
+    """Run a failed or stalled import again; what it already stored counts as duplicates."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.state == ImportJob.State.DONE or job.is_active:
+        messages.error(request, _("This import is not failed or stalled."))
+    elif not (Path(settings.DATA_DIR) / job.folder).is_dir():
+        messages.error(request, _("The uploaded files are gone; upload them again."))
+    else:
+        ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED, errors=[])
+        tasks.run_import_job.enqueue(job_id=job.pk)
+        messages.info(request, _("The import runs again."))
+    return redirect("mail:import_list")

@@ -4,19 +4,29 @@ The registry below is the only list of options. A row in SystemOption exists
 only once an administrator changes the default.
 """
 
+import contextlib
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+# Free mail services: a shared domain says nothing about which company wrote.
+PUBLIC_MAIL_DOMAINS = [
+    "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com", "sina.cn", "sohu.com", "aliyun.com",
+    "139.com", "189.cn", "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "ymail.com", "icloud.com", "me.com", "aol.com", "mail.ru", "yandex.ru", "gmx.de", "gmx.net",
+    "web.de", "protonmail.com", "proton.me", "zoho.com", "naver.com", "daum.net", "rediffmail.com",
+]
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
 @dataclass(frozen=True)
 class Option:
     key: str
-    kind: str  # "int", "choice", "networks", "text"
+    kind: str  # "int", "choice", "networks", "domains", "text"
     default: object
     label: str
     description: str
@@ -55,6 +65,18 @@ class Option:
                         _("%(item)s is not an IP address or CIDR range (e.g. 192.168.1.0/24).") % {"item": item}
                     ) from None
             return networks
+        if self.kind == "domains":
+            items = raw if isinstance(raw, list) else str(raw).replace(",", "\n").split()
+            domains = []
+            for item in (i.strip().lower().lstrip("@") for i in items):
+                if not item or item in domains:
+                    continue
+                with contextlib.suppress(UnicodeError):  # the pattern below then names the bad item
+                    item = item.encode("idna").decode("ascii")
+                if not DOMAIN.match(item):
+                    raise ValidationError(_("%(item)s is not a domain name (e.g. gmail.com).") % {"item": item})
+                domains.append(item)
+            return domains
         value = str(raw).strip()
         if self.maximum is not None and len(value) > self.maximum:
             raise ValidationError(_("At most %(n)s characters.") % {"n": self.maximum})
@@ -63,13 +85,13 @@ class Option:
     def display(self, value: object) -> str:
         if self.kind == "choice":
             return str(dict(self.choices).get(value, value))
-        if self.kind == "networks":
+        if self.kind in ("networks", "domains"):
             return ", ".join(value) if value else "—"
         return f"{value} {self.unit}".strip() if value != "" else "—"
 
     def as_text(self, value: object) -> str:
         """The value as the edit form shows it."""
-        if self.kind == "networks":
+        if self.kind in ("networks", "domains"):
             return "\n".join(value)
         return str(value)
 
@@ -119,6 +141,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("mass_mail_rate_per_minute", "int", 60, _("Mass-mail sending rate"),
            _("Most mass-mail messages sent per minute, to stay under the mail server's limits."),
            unit=_("per minute"), minimum=1, maximum=6000),
+    Option("public_mail_domains", "domains", PUBLIC_MAIL_DOMAINS, _("Public mail domains"),
+           _("Domains of free mail services, one per line. Mail from an unknown sender suggests the customer with the same domain, except from these domains."),),
 )
 BY_KEY: dict[str, Option] = {o.key: o for o in OPTIONS}
 

@@ -29,6 +29,8 @@ def get_item(mapping, key):
 def control(field):
     """Render a form field's widget with Bootstrap's class and its invalid state."""
     widget = field.field.widget
+    if getattr(widget, "input_type", "") in ("radio", "checkbox"):
+        return field.as_widget(attrs={"class": "form-check-input me-1"})
     css = "form-select" if getattr(widget, "input_type", "") == "select" or widget.__class__.__name__.endswith("Select") else "form-control"
     if field.errors:
         css += " is-invalid"

@@ -1,11 +1,11 @@
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tradeport.mail.importing import sources
+from tradeport.mail.importing import import_sources, progress_bar, sources
 from tradeport.mail.models import Mailbox
-from tradeport.mail.services import message_ingest
 
 
 class Command(BaseCommand):
@@ -26,23 +26,26 @@ class Command(BaseCommand):
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise CommandError(f"not found: {', '.join(missing)}")
-        counts = {"stored": 0, "duplicate": 0, "quarantined": 0, "blocked": 0, "failed": 0}
-        show = sys.stderr.isatty()
-        done = 0
-        for source in sources(paths, sent=sent):
-            try:
-                raw = source.read()
-            except Exception as exc:  # an unreadable file is reported and skipped, never stops the run
-                counts["failed"] += 1
-                self.stderr.write(f"cannot read {source.label}: {exc}")
-                continue
-            result = message_ingest(mailbox=target, raw=raw, outgoing=source.sent or None, followed_up=followed_up)
-            counts[result.outcome] += 1
-            done += 1
-            if show and done % 50 == 0:
-                sys.stderr.write(f"\r{done} messages read, {counts['stored']} imported…")
+        self.stderr.write("Reading the sources…")
+        items = list(sources(paths, sent=sent))
+        started = time.monotonic()
+        terminal = sys.stderr.isatty()
+        last_line = {"share": -1}
+
+        def show(counts):
+            line = progress_bar(counts, time.monotonic() - started)
+            if terminal:
+                sys.stderr.write("\r" + line)
                 sys.stderr.flush()
-        if show:
+                return
+            share = counts.done * 10 // max(counts.total, 1)  # a line per tenth when not on a terminal
+            if share != last_line["share"]:
+                last_line["share"] = share
+                self.stderr.write(line)
+
+        counts = import_sources(target, items, followed_up=followed_up, progress=show)
+        if terminal:
             sys.stderr.write("\n")
-        self.stdout.write(f"imported={counts['stored']} duplicates={counts['duplicate']} "
-                          f"quarantined={counts['quarantined']} blocked={counts['blocked']} failed={counts['failed']}")
+        for error in counts.errors:
+            self.stderr.write(f"cannot read {error}")
+        self.stdout.write(counts.summary())
