@@ -99,7 +99,7 @@ def import_sources(mailbox, items: list[Source], *, followed_up: bool = False,
     called after each batch, so a bar or a progress row can follow.
     """
     from tradeport.mail.models import Mailbox
-    from tradeport.mail.services import ingest_batch
+    from tradeport.mail.services import ingest_batch, prepare
 
     counts = ImportCounts(total=len(items))
     ours = set(Mailbox.objects.values_list("address", flat=True))
@@ -114,8 +114,9 @@ def import_sources(mailbox, items: list[Source], *, followed_up: bool = False,
                     counts.errors.append(f"{source.label}: {type(exc).__name__}: {exc}")
                 continue
             directions.append(True if source.sent else None)
+        prepared = prepare(messages)  # parsing holds no database lock
         with transaction.atomic():
-            results = ingest_batch(mailbox=mailbox, messages=messages, outgoing=directions,
+            results = ingest_batch(mailbox=mailbox, messages=prepared, outgoing=directions,
                                    followed_up=followed_up, own_addresses=ours)
         for result in results:
             setattr(counts, result.outcome, getattr(counts, result.outcome) + 1)

@@ -24,7 +24,12 @@ from tradeport.mail.models import (
     Quarantine,
     RawMessage,
 )
-from tradeport.mail.parsing import SUBJECT_PREFIX, NotAnEmail, parse_message
+from tradeport.mail.parsing import (
+    SUBJECT_PREFIX,
+    NotAnEmail,
+    ParsedMessage,
+    parse_message,
+)
 from tradeport.mail.routing import RoutingIndex, route, suggest_customers
 from tradeport.mail.threads import ThreadFacts, adopt_orphans, participants, thread_keys
 from tradeport.system import options
@@ -45,26 +50,52 @@ def _store_file(folder: str, data: bytes) -> tuple[str, str]:
     return digest, path
 
 
-def store_raw(raw: bytes) -> RawMessage:
-    return store_raws([raw])[0]
+@dataclass
+class Prepared:
+    """A message after the work that needs no database: files written, bytes parsed."""
+
+    raw: bytes
+    digest: str
+    parsed: ParsedMessage | None = None
+    error: str = ""  # why it will be quarantined, when it could not be parsed
+    attachment_files: list[tuple[str, str]] = field(default_factory=list)  # (sha256, path) per attachment
 
 
-def store_raws(messages: list[bytes]) -> list[RawMessage]:
-    """Write each message's bytes once and return its row, in order; three queries for a batch."""
-    digests = []
+def prepare(messages: list[bytes]) -> list[Prepared]:
+    """Store and parse a batch outside any transaction, so that workers hold no lock meanwhile."""
+    prepared = []
     for raw in messages:
         digest, _path = _store_file("raw", raw)
-        digests.append(digest)
-    wanted = set(digests)
+        item = Prepared(raw, digest)
+        try:
+            item.parsed = parse_message(raw)
+        except NotAnEmail as exc:
+            item.error = f"not an email: {exc}"
+        except Exception as exc:  # a parser bug must not stop the batch
+            log.exception("parsing failed for raw %s", digest)
+            item.error = f"{type(exc).__name__}: {exc}"
+        if item.parsed is not None:
+            item.attachment_files = [_store_file("attachments", a.content) for a in item.parsed.attachments]
+        prepared.append(item)
+    return prepared
+
+
+def store_raw(raw: bytes) -> RawMessage:
+    return _raw_rows(prepare([raw]))[0]
+
+
+def _raw_rows(prepared: list[Prepared]) -> list[RawMessage]:
+    """The row of each message's stored bytes, in order; three queries for a batch."""
+    wanted = {p.digest for p in prepared}
     found = dict(RawMessage.objects.filter(sha256__in=wanted).values_list("sha256", "pk"))
     missing = wanted - found.keys()
     if missing:
-        sizes = {d: len(raw) for d, raw in zip(digests, messages, strict=True)}
+        sizes = {p.digest: len(p.raw) for p in prepared}
         RawMessage.objects.bulk_create(
             [RawMessage(sha256=d, size=sizes[d], path=f"raw/{d[:2]}/{d[2:4]}/{d}") for d in missing],
             ignore_conflicts=True)  # another worker may store the same bytes at the same moment
         found.update(RawMessage.objects.filter(sha256__in=missing).values_list("sha256", "pk"))
-    return [RawMessage(pk=found[d], sha256=d, size=len(raw)) for d, raw in zip(digests, messages, strict=True)]
+    return [RawMessage(pk=found[p.digest], sha256=p.digest, size=len(p.raw)) for p in prepared]
 
 
 @dataclass
@@ -92,12 +123,13 @@ class _Pending:
     sender: str
     recipients: list[str]
     message_id: str
+    files: list[tuple[str, str]] = field(default_factory=list)
     mail: Mail | None = None
     attachments: list[MailAttachment] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
 
 
-def ingest_batch(*, mailbox: Mailbox, messages: list[bytes], outgoing: list[bool | None] | None = None,
+def ingest_batch(*, mailbox: Mailbox, messages: list[bytes | Prepared], outgoing: list[bool | None] | None = None,
                  followed_up: bool = False, own_addresses: set[str] | None = None) -> list[IngestResult]:
     """Take a batch of messages in: store raw → parse → dedupe → match → route → persist.
 
@@ -105,33 +137,30 @@ def ingest_batch(*, mailbox: Mailbox, messages: list[bytes], outgoing: list[bool
     Lookups and inserts are made once per batch, not once per message. `outgoing` forces
     each message's direction (imported sent mail); `followed_up` (ADM-12) files the mail as
     already handled: deliveries start handled, and strangers' mail is stored without
-    entering the undistributed queue. Call inside a transaction to commit the batch at once.
+    entering the undistributed queue. Callers that commit a batch at once pass messages
+    from `prepare()`, called before the transaction opens.
     """
     if not messages:
         return []
-    forced = outgoing or [None] * len(messages)
+    prepared = [m if isinstance(m, Prepared) else prepare([m])[0] for m in messages]
+    forced = outgoing or [None] * len(prepared)
     ours = own_addresses if own_addresses is not None else set(Mailbox.objects.values_list("address", flat=True))
-    raws = store_raws(messages)
-    results: list[IngestResult | None] = [None] * len(messages)
+    raws = _raw_rows(prepared)
+    results: list[IngestResult | None] = [None] * len(prepared)
 
     pending: list[_Pending] = []
     quarantined = []
-    for index, (raw, stored) in enumerate(zip(messages, raws, strict=True)):
-        try:
-            parsed = parse_message(raw)
-        except NotAnEmail as exc:
-            quarantined.append(Quarantine(mailbox=mailbox, raw=stored, reason=f"not an email: {exc}"))
-            results[index] = IngestResult("quarantined", raw=stored)
-            continue
-        except Exception as exc:  # a parser bug must not stop the batch
-            log.exception("parsing failed for raw %s", stored.sha256)
-            quarantined.append(Quarantine(mailbox=mailbox, raw=stored, reason=f"{type(exc).__name__}: {exc}"))
+    for index, (item, stored) in enumerate(zip(prepared, raws, strict=True)):
+        parsed = item.parsed
+        if parsed is None:
+            quarantined.append(Quarantine(mailbox=mailbox, raw=stored, reason=item.error))
             results[index] = IngestResult("quarantined", raw=stored)
             continue
         sender = parsed.from_.address if parsed.from_ else ""
         is_out = forced[index] if forced[index] is not None else sender in ours
         pending.append(_Pending(index, stored, parsed, is_out, sender,
-                                [a.address for a in parsed.to + parsed.cc], parsed.message_id[:300]))
+                                [a.address for a in parsed.to + parsed.cc], parsed.message_id[:300],
+                                files=item.attachment_files))
     if quarantined:
         Quarantine.objects.bulk_create(quarantined)
 
@@ -200,8 +229,7 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
             defects=parsed.defects[:50], customer=decision.customer, contact_id=decision.contact_id,
             route=decision.route, route_reason=decision.reason[:500], suggested_customer=suggested,
         )
-        for attachment in parsed.attachments:
-            digest, path = _store_file("attachments", attachment.content)
+        for attachment, (digest, path) in zip(parsed.attachments, item.files, strict=True):
             item.attachments.append(MailAttachment(
                 filename=attachment.filename[:255], content_type=attachment.content_type[:150],
                 size=attachment.size, sha256=digest, path=path, content_id=attachment.content_id[:300],
@@ -360,8 +388,9 @@ def _fetch_imap(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
                     mailbox=mailbox, folder=folder, uidvalidity=validity,
                     uid__in=[str(uid) for uid, _raw in batch]).values_list("uid", flat=True))
                 fresh = [(uid, raw) for uid, raw in batch if str(uid) not in known]
+                prepared = prepare([raw for _uid, raw in fresh])
                 with transaction.atomic():
-                    results = ingest_batch(mailbox=mailbox, messages=[raw for _uid, raw in fresh], own_addresses=ours)
+                    results = ingest_batch(mailbox=mailbox, messages=prepared, own_addresses=ours)
                     for result in results:
                         report.add(result.outcome)
                     FetchLedger.objects.bulk_create([
@@ -382,7 +411,7 @@ def _fetch_pop3(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
         ours = set(Mailbox.objects.values_list("address", flat=True))
         for start in range(0, len(new), BATCH):
             chunk = new[start:start + BATCH]
-            messages = [client.retrieve(number) for number, _uid in chunk]
+            messages = prepare([client.retrieve(number) for number, _uid in chunk])
             with transaction.atomic():
                 results = ingest_batch(mailbox=mailbox, messages=messages, own_addresses=ours)
                 for result in results:
