@@ -191,7 +191,8 @@ class Mail(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="mails")
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="mails")
     route = models.CharField(max_length=15, choices=Route)
-    route_reason = models.CharField(max_length=500)
+    route_reason = models.CharField(max_length=500)  # as written at intake, for search
+    route_facts = models.JSONField(default=dict, blank=True)  # the same, shown in the reader's language
     # A stranger whose domain matches a customer's: shown to triage, never used to route.
     suggested_customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True,
                                            related_name="+")
@@ -211,6 +212,13 @@ class Mail(models.Model):
 
     def __str__(self) -> str:
         return self.subject or self.message_id
+
+    @property
+    def reason(self) -> str:
+        """Why the mail went where it went, in the active language."""
+        from tradeport.mail.routing import describe
+
+        return describe(self.route_facts) if self.route_facts else self.route_reason
 
 
 class MailAttachment(models.Model):

@@ -22,18 +22,61 @@ from tradeport.system import options
 @dataclass
 class Decision:
     route: str
-    reason: str
+    facts: dict  # what the reason says, rendered in the reader's language by describe()
     customer: Customer | None = None
     contact_id: int | None = None
     deliveries: list[tuple[Employee, str]] = field(default_factory=list)
     blocked: BlockedAddress | None = None
 
+    @property
+    def reason(self) -> str:
+        return describe(self.facts)
 
-ROLE_WORDS = {  # translated when the reason is written
+
+ROLE_WORDS = {  # translated when the reason is shown
     EmailAddress.Role.MAIN: gettext_noop("main email"),
     EmailAddress.Role.BACKUP: gettext_noop("backup email"),
     EmailAddress.Role.CONTACT: gettext_noop("contact email"),
 }
+
+
+def describe(facts: dict) -> str:
+    """The route reason in the active language, from the facts stored with the mail."""
+    kind = facts.get("kind")
+    matched = ""
+    if "code" in facts:
+        matched = _("%(role)s of %(code)s %(name)s") % {
+            "role": _(ROLE_WORDS.get(facts.get("role"), "main email")), "code": facts["code"], "name": facts["name"]}
+        if facts.get("contact"):
+            matched += _(" (contact %(name)s)") % {"name": facts["contact"]}
+    if kind == "outgoing":
+        text = _("sent by %(mailbox)s to %(matched)s") % {"mailbox": facts["mailbox"], "matched": matched}
+    elif kind == "outgoing_unknown":
+        text = _("sent by %(mailbox)s; no recipient is a known record") % {"mailbox": facts["mailbox"]}
+    elif kind == "blocked":
+        text = _("%(sender)s is blocked") % {"sender": facts["sender"]}
+    elif kind == "customer":
+        text = _("%(matched)s → owners %(owners)s") % {"matched": matched, "owners": ", ".join(facts["owners"])}
+    elif kind == "no_owner":
+        text = _("%(matched)s, which has no owner → undistributed") % {"matched": matched}
+    elif kind == "rule":
+        text = _("address rule for %(sender)s → %(name)s") % {"sender": facts["sender"], "name": facts["employee"]}
+    elif kind == "personal":
+        text = _("unknown sender in the personal mailbox of %(name)s") % {"name": facts["employee"]}
+    else:
+        text = _("unknown sender %(sender)s → undistributed") % {"sender": facts.get("sender", "")}
+    if facts.get("suggested"):
+        text += _(" (the domain matches %(code)s %(name)s: a suggestion only)") % facts["suggested"]
+    if facts.get("archived"):
+        text += _(" (imported as already handled)")
+    return text
+
+
+def _matched(entry: EmailAddress) -> dict:
+    facts = {"role": entry.role, "code": entry.customer.code, "name": entry.customer.name}
+    if entry.contact_id:
+        facts["contact"] = entry.contact.name
+    return facts
 
 
 class RoutingIndex:
@@ -70,43 +113,37 @@ def route(*, mailbox: Mailbox, sender: str, recipients: list[str], outgoing: boo
     if outgoing:
         entry = index.match(recipients)
         if entry is None:
-            return Decision(Mail.Route.OUTGOING, _("sent by %(mailbox)s; no recipient is a known record")
-                            % {"mailbox": mailbox.address})
-        return Decision(Mail.Route.OUTGOING, _("sent by %(mailbox)s to %(role)s of %(code)s %(name)s") % {
-            "mailbox": mailbox.address, "role": _(ROLE_WORDS[entry.role]), "code": entry.customer.code,
-            "name": entry.customer.name}, customer=entry.customer, contact_id=entry.contact_id)
+            return Decision(Mail.Route.OUTGOING, {"kind": "outgoing_unknown", "mailbox": mailbox.address})
+        return Decision(Mail.Route.OUTGOING, {"kind": "outgoing", "mailbox": mailbox.address, **_matched(entry)},
+                        customer=entry.customer, contact_id=entry.contact_id)
 
     if sender in index.blocked:
         blocked = BlockedAddress(pk=index.blocked[sender], address=sender)
-        return Decision("blocked", _("%(sender)s is blocked") % {"sender": sender}, blocked=blocked)
+        return Decision("blocked", {"kind": "blocked", "sender": sender}, blocked=blocked)
 
     entry = index.match([sender])
     if entry is not None:
         customer = entry.customer
         owners = index.owners.get(customer.pk, [])
-        matched = _("%(role)s of %(code)s %(name)s") % {
-            "role": _(ROLE_WORDS[entry.role]), "code": customer.code, "name": customer.name}
-        if entry.contact_id:
-            matched += _(" (contact %(name)s)") % {"name": entry.contact.name}
         if owners:
-            return Decision(Mail.Route.CUSTOMER, _("%(matched)s → owners %(owners)s") % {
-                "matched": matched, "owners": ", ".join(e.name for e in owners)},
-                customer=customer, contact_id=entry.contact_id,
-                deliveries=[(e, Delivery.Reason.OWNER) for e in owners])
-        return Decision(Mail.Route.NO_OWNER, _("%(matched)s, which has no owner → undistributed") % {
-            "matched": matched}, customer=customer, contact_id=entry.contact_id)
+            return Decision(Mail.Route.CUSTOMER, {"kind": "customer", **_matched(entry),
+                                                  "owners": [e.name for e in owners]},
+                            customer=customer, contact_id=entry.contact_id,
+                            deliveries=[(e, Delivery.Reason.OWNER) for e in owners])
+        return Decision(Mail.Route.NO_OWNER, {"kind": "no_owner", **_matched(entry)},
+                        customer=customer, contact_id=entry.contact_id)
 
     rule = index.rules.get(sender)
     if rule is not None and not rule.employee.has_left:
-        return Decision(Mail.Route.RULE, _("address rule for %(sender)s → %(name)s") % {
-            "sender": sender, "name": rule.employee.name}, deliveries=[(rule.employee, Delivery.Reason.RULE)])
+        return Decision(Mail.Route.RULE, {"kind": "rule", "sender": sender, "employee": rule.employee.name},
+                        deliveries=[(rule.employee, Delivery.Reason.RULE)])
 
     if mailbox.kind == Mailbox.Kind.PERSONAL and mailbox.owner is not None and mailbox.owner.employee is not None:
         employee = mailbox.owner.employee
-        return Decision(Mail.Route.PERSONAL, _("unknown sender in the personal mailbox of %(name)s") % {
-            "name": employee.name}, deliveries=[(employee, Delivery.Reason.PERSONAL)])
+        return Decision(Mail.Route.PERSONAL, {"kind": "personal", "employee": employee.name},
+                        deliveries=[(employee, Delivery.Reason.PERSONAL)])
 
-    return Decision(Mail.Route.UNDISTRIBUTED, _("unknown sender %(sender)s → undistributed") % {"sender": sender})
+    return Decision(Mail.Route.UNDISTRIBUTED, {"kind": "undistributed", "sender": sender})
 
 
 def suggest_customers(senders: set[str], ours: set[str]) -> dict[str, Customer]:

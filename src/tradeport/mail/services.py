@@ -10,7 +10,6 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from tradeport.mail import protocols
 from tradeport.mail.models import (
@@ -191,7 +190,7 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
             continue
         if followed_up and decision.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER):
             decision.route = Mail.Route.ARCHIVED
-            decision.reason += " (imported as already handled)"
+            decision.facts["archived"] = True
         decisions.append(decision)
     for blocked_id, count in blocked_counts.items():
         BlockedAddress.objects.filter(pk=blocked_id).update(blocked_count=F("blocked_count") + count)
@@ -214,9 +213,8 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
     for item, decision, key in zip(pending, decisions, keys, strict=True):
         parsed = item.parsed
         suggested = suggestions.get(item.sender.rpartition("@")[2]) if decision.customer is None else None
-        if suggested is not None and decision.route == Mail.Route.UNDISTRIBUTED:
-            decision.reason += _(" (the domain matches %(code)s %(name)s: a suggestion only)") % {
-                "code": suggested.code, "name": suggested.name}
+        if suggested is not None:
+            decision.facts["suggested"] = {"code": suggested.code, "name": suggested.name}
         item.mail = Mail(
             mailbox=mailbox, raw=item.raw, kind=parsed.kind,
             direction=Mail.Direction.OUT if item.outgoing else Mail.Direction.IN,
@@ -227,7 +225,8 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
             to=[str(a) for a in parsed.to], cc=[str(a) for a in parsed.cc], date=parsed.date,
             text=parsed.text, html=parsed.html, has_remote_images=parsed.has_remote_images,
             defects=parsed.defects[:50], customer=decision.customer, contact_id=decision.contact_id,
-            route=decision.route, route_reason=decision.reason[:500], suggested_customer=suggested,
+            route=decision.route, route_reason=decision.reason[:500], route_facts=decision.facts,
+            suggested_customer=suggested,
         )
         for attachment, (digest, path) in zip(parsed.attachments, item.files, strict=True):
             item.attachments.append(MailAttachment(
