@@ -79,7 +79,7 @@ MODULES: tuple[Module, ...] = (
     Module("system", _("System management"), "gear", (
         Function("fn_code_groups", _("Code groups"), "codes:group_list"),
         Function("fn_system_mailbox", _("System mailbox"), "mail:mailbox_list"),
-        Function("fn_system_mail_admin", _("System mail management")),
+        Function("fn_system_mail_admin", _("System mail management"), "mail:system_mail"),
         Function("fn_client_binding", _("Client binding"), "accounts:binding_list"),
     )),
 )

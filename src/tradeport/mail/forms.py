@@ -135,3 +135,19 @@ class MailImportForm(forms.Form):
                     raise forms.ValidationError(_("%(name)s is not a readable .zip archive.") % {"name": name})
                 upload.seek(0)
         return files
+
+
+class SystemMailFilter(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    mailbox = forms.ModelChoiceField(label=_("Mailbox"), queryset=Mailbox.objects.order_by("kind", "address"),
+                                     required=False, empty_label=_("All mailboxes"))
+    route = forms.ChoiceField(label=_("Route"), required=False)
+    direction = forms.ChoiceField(label=_("Direction"), required=False)
+    before = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        from tradeport.mail.models import Mail
+
+        super().__init__(*args, **kwargs)
+        self.fields["route"].choices = [("", _("All routes")), *Mail.Route.choices]
+        self.fields["direction"].choices = [("", _("Received and sent")), *Mail.Direction.choices]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("import/", views.import_list, name="import_list"),
     path("import/<int:pk>/", views.import_progress, name="import_progress"),
     path("import/<int:pk>/rerun/", views.import_rerun, name="import_rerun"),
+    path("system/", views.system_mail, name="system_mail"),
     path("blocked/", views.blocked_list, name="blocked_list"),
     path("blocked/<int:pk>/delete/", views.blocked_delete, name="blocked_delete"),
     path("rules/", views.rule_list, name="rule_list"),

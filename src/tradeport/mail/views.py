@@ -317,3 +317,41 @@ def import_rerun(request, pk):
         tasks.run_import_job.enqueue(job_id=job.pk)
         messages.info(request, _("The import runs again."))
     return redirect("mail:import_list")
+
+
+# System mail management (SYS-03): every mail with its route and reason
+
+SYSTEM_MAIL_PAGE = 50
+
+
+@function_required("fn_system_mail_admin")
+def system_mail(request):
+    """Every mail the user may see, newest first, with filters; pages by id, so 10⁶ rows cost no COUNT."""
+    from tradeport.mail.forms import SystemMailFilter
+
+    form = SystemMailFilter(request.GET or None)
+    mails = Mail.objects.visible_to(request.user).order_by("-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["mailbox"]:
+            mails = mails.filter(mailbox=data["mailbox"])
+        if data["route"]:
+            mails = mails.filter(route=data["route"])
+        if data["direction"]:
+            mails = mails.filter(direction=data["direction"])
+        if data["q"]:
+            mails = mails.filter(Q(subject__icontains=data["q"]) | Q(from_address__icontains=data["q"].lower()))
+        if data["before"]:
+            mails = mails.filter(id__lt=data["before"])
+    page = list(mails.select_related("mailbox", "customer", "suggested_customer")
+                .prefetch_related("deliveries__employee")
+                .only("id", "subject", "from_address", "from_name", "date", "received_at", "direction", "route",
+                      "route_reason", "route_facts", "mailbox__address", "customer__code", "customer__name",
+                      "suggested_customer__code", "suggested_customer__name")[:SYSTEM_MAIL_PAGE + 1])
+    older = page[SYSTEM_MAIL_PAGE - 1].pk if len(page) > SYSTEM_MAIL_PAGE else None
+    params = request.GET.copy()
+    params.pop("before", None)
+    return render(request, "mail/system_mail.html", {
+        "form": form, "mails": page[:SYSTEM_MAIL_PAGE], "older": older, "params": params.urlencode(),
+        "is_first_page": not request.GET.get("before"),
+    })
