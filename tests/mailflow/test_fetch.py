@@ -143,3 +143,24 @@ def test_a_wrong_pop3_password_is_named(dovecot, dovecot_user, world):
     with pytest.raises(protocols.MailServerError) as failure:
         services.mailbox_test(mailbox)
     assert failure.value.kind == "auth"
+
+
+@pytest.mark.parametrize("policy, personal_allowed, system_allowed", [
+    ("system", False, True), ("all", True, True), ("none", False, False)])
+def test_private_mail_hosts_follow_the_policy(dovecot, dovecot_user, world, settings, policy, personal_allowed,
+                                              system_allowed):
+    """MBOX-03, MBOX-05: a salesperson's personal mailbox cannot reach loopback or private servers unless allowed."""
+    settings.TRADEPORT_MAIL_PRIVATE_HOSTS = policy
+    dovecot.deliver(dovecot_user.address, raw_mail("info@hanse.de", message_id="<private@hanse.de>"))
+    system = make_mailbox(dovecot, dovecot_user)
+    personal = Mailbox.objects.get(pk=system.pk)
+    personal.pk, personal.address, personal.kind = None, "lily@tradeport.test", Mailbox.Kind.PERSONAL
+    personal.save()
+    for mailbox, allowed in ((system, system_allowed), (personal, personal_allowed)):
+        if allowed:
+            assert services.mailbox_test(mailbox) == "IMAP: INBOX: 1"
+            continue
+        with pytest.raises(protocols.MailServerError) as refused:
+            services.mailbox_test(mailbox)
+        assert refused.value.kind == "private"
+        assert "TRADEPORT_MAIL_PRIVATE_HOSTS" in refused.value.message

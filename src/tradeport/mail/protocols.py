@@ -6,6 +6,7 @@ fetched with BODY.PEEK[]; POP3 messages are read with RETR and never deleted.
 
 import contextlib
 import imaplib
+import ipaddress
 import poplib
 import re
 import socket
@@ -28,10 +29,23 @@ class Server:
     username: str
     password: str
     timeout: float = 30.0
+    allow_private: bool = True  # False: refuse loopback, private and link-local addresses
+
+
+def _refuse_private(server: Server) -> None:
+    """Keep a mailbox form from probing the company network (STYLE §8): check every resolved address."""
+    for *_rest, sockaddr in socket.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(sockaddr[0])
+        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved \
+                or address.is_unspecified or address.is_multicast:
+            raise MailServerError("private", _(
+                "%(host)s is on a private network (%(address)s), which this mailbox may not reach. "
+                "An administrator can allow it with TRADEPORT_MAIL_PRIVATE_HOSTS.") % {
+                "host": server.host, "address": address})
 
 
 class MailServerError(Exception):
-    """A failure the user can act on; `kind` names it: dns, refused, tls, auth, timeout, folder, protocol."""
+    """A failure the user can act on; `kind` names it: dns, refused, tls, auth, timeout, folder, protocol, private."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -80,6 +94,8 @@ class _Client:
 
     def __enter__(self):
         try:
+            if not self.server.allow_private:
+                _refuse_private(self.server)
             conn = self._open(self.server, _tls_context())
         except Exception as exc:
             raise _translate(exc, self.server) from exc

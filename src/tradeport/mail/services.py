@@ -5,6 +5,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -326,8 +327,10 @@ class FetchReport:
 
 
 def server_for(mailbox: Mailbox) -> protocols.Server:
+    policy = settings.TRADEPORT_MAIL_PRIVATE_HOSTS
+    allow_private = policy == "all" or (policy == "system" and mailbox.kind == Mailbox.Kind.SYSTEM)
     return protocols.Server(mailbox.host, mailbox.port or mailbox.default_port, mailbox.security,
-                            mailbox.username or mailbox.address, mailbox.password)
+                            mailbox.username or mailbox.address, mailbox.password, allow_private=allow_private)
 
 
 def mailbox_test(mailbox: Mailbox) -> str:
