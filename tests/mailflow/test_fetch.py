@@ -164,3 +164,23 @@ def test_private_mail_hosts_follow_the_policy(dovecot, dovecot_user, world, sett
             services.mailbox_test(mailbox)
         assert refused.value.kind == "private"
         assert "TRADEPORT_MAIL_PRIVATE_HOSTS" in refused.value.message
+
+
+def test_a_folder_of_malformed_and_exotic_mail_is_ingested_or_quarantined(dovecot, dovecot_user, world):
+    """MBOX-07, MAIL-20: every parser fixture plus garbage goes through fetching; none stops the batch, none is lost."""
+    from pathlib import Path
+
+    from tradeport.mail.models import Quarantine
+
+    fixtures = sorted((Path(__file__).parents[1] / "mail" / "fixtures").glob("*.eml"))
+    garbage = [b"\x00\x01\x02 not mail at all", b"\xff\xfe\xfd" * 50]
+    last = raw_mail("info@hanse.de", message_id="<after-the-bad-ones@hanse.de>")
+    dovecot.deliver_many(dovecot_user.address, [f.read_bytes() for f in fixtures] + garbage + [last])
+    mailbox = make_mailbox(dovecot, dovecot_user)
+    report = services.fetch_mailbox(mailbox)
+    total = len(fixtures) + len(garbage) + 1
+    assert report.stored + report.duplicates + report.quarantined + report.blocked == total
+    assert report.quarantined >= len(garbage)
+    assert Quarantine.objects.filter(mailbox=mailbox).count() == report.quarantined
+    assert FetchLedger.objects.filter(mailbox=mailbox).count() == total
+    assert Mail.objects.filter(mailbox=mailbox, message_id="<after-the-bad-ones@hanse.de>").exists()

@@ -73,6 +73,7 @@ def _render_list(request):
         on_server = sum(s.server_count for s in states)
         taken = sum(fetched.get((mailbox.pk, s.folder, s.uidvalidity), 0) for s in states)
         rows.append({"mailbox": mailbox, "on_server": on_server, "fetched": taken, "behind": max(on_server - taken, 0),
+                     "percent": min(taken * 100 // on_server, 100) if on_server else 0,
                      "stored": stored.get(mailbox.pk, 0), "quarantined": quarantined.get(mailbox.pk, 0)})
     template = "mail/mailbox_list.html#table" if request.htmx else "mail/mailbox_list.html"
     return render(request, template, {"rows": rows})
