@@ -1,4 +1,5 @@
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -6,8 +7,10 @@ import time
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
+from conftest import sign_in
 from mailflow.test_fetch import make_mailbox, messages
 from tradeport.mail import services
 from tradeport.mail.models import FetchLedger, Mail, Mailbox
@@ -29,8 +32,12 @@ def _database_env() -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_sync_loses_and_doubles_nothing(dovecot, dovecot_user, world, monkeypatch):
-    """MBOX-07, MBOX-08: SIGKILL the fetching process mid-sync; the restart stores every message exactly once."""
+def test_a_worker_killed_mid_sync_loses_and_doubles_nothing(dovecot, dovecot_user, world, monkeypatch, client,
+                                                            admin_account):
+    """MBOX-07, MBOX-08, SYS-02: SIGKILL the fetching process mid-sync; the restart stores every message once.
+
+    The mailbox page then shows the server's count as fetched and stored, with nothing left to fetch.
+    """
     monkeypatch.setenv("TRADEPORT_MAIL_CA_FILE", str(dovecot.cafile))
     total = 3000
     dovecot.deliver_many(dovecot_user.address, messages(total, prefix="kill"))
@@ -55,3 +62,10 @@ def test_a_worker_killed_mid_sync_loses_and_doubles_nothing(dovecot, dovecot_use
     assert Mail.objects.filter(mailbox=mailbox).count() == total
     assert FetchLedger.objects.filter(mailbox=mailbox).count() == total
     assert Mail.objects.filter(mailbox=mailbox).values("message_id").distinct().count() == total
+    sign_in(client, admin_account)
+    page = client.get(reverse("mail:mailbox_list")).content.decode()
+    row = page[page.index(f'data-mailbox="{mailbox.address}"'):]
+    row = row[:row.index("</tr>")]
+    counts = dict(re.findall(r'data-count="(\w+)">\s*(?:<a [^>]*>)?(\d+)', row))
+    assert counts == {"server": str(total), "fetched": str(total), "stored": str(total)}
+    assert 'data-count="behind"' not in row
