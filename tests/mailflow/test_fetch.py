@@ -145,7 +145,7 @@ def test_a_wrong_pop3_password_is_named(dovecot, dovecot_user, world):
     assert failure.value.kind == "auth"
 
 
-@pytest.mark.parametrize("policy, personal_allowed, system_allowed", [
+@pytest.mark.parametrize(("policy", "personal_allowed", "system_allowed"), [
     ("system", False, True), ("all", True, True), ("none", False, False)])
 def test_private_mail_hosts_follow_the_policy(dovecot, dovecot_user, world, settings, policy, personal_allowed,
                                               system_allowed):
@@ -158,7 +158,7 @@ def test_private_mail_hosts_follow_the_policy(dovecot, dovecot_user, world, sett
     personal.save()
     for mailbox, allowed in ((system, system_allowed), (personal, personal_allowed)):
         if allowed:
-            assert services.mailbox_test(mailbox) == "IMAP: INBOX: 1"
+            assert services.mailbox_test(mailbox) == "IMAP: INBOX: 1 message"
             continue
         with pytest.raises(protocols.MailServerError) as refused:
             services.mailbox_test(mailbox)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Min
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import pgettext_lazy
 
 from tradeport.customers.models import Customer, EmailAddress, Ownership
 from tradeport.mail.models import AddressRule, BlockedAddress, Delivery, Mail, Mailbox
@@ -33,10 +33,10 @@ class Decision:
         return describe(self.facts)
 
 
-ROLE_WORDS = {  # translated when the reason is shown
-    EmailAddress.Role.MAIN: gettext_noop("main email"),
-    EmailAddress.Role.BACKUP: gettext_noop("backup email"),
-    EmailAddress.Role.CONTACT: gettext_noop("contact email"),
+ROLE_WORDS = {  # translated when the reason is shown; the context keeps them apart from field labels
+    EmailAddress.Role.MAIN: pgettext_lazy("mail route", "main email"),
+    EmailAddress.Role.BACKUP: pgettext_lazy("mail route", "backup email"),
+    EmailAddress.Role.CONTACT: pgettext_lazy("mail route", "contact email"),
 }
 
 
@@ -46,7 +46,8 @@ def describe(facts: dict) -> str:
     matched = ""
     if "code" in facts:
         matched = _("%(role)s of %(code)s %(name)s") % {
-            "role": _(ROLE_WORDS.get(facts.get("role"), "main email")), "code": facts["code"], "name": facts["name"]}
+            "role": str(ROLE_WORDS.get(facts.get("role"), ROLE_WORDS[EmailAddress.Role.MAIN])),
+            "code": facts["code"], "name": facts["name"]}
         if facts.get("contact"):
             matched += _(" (contact %(name)s)") % {"name": facts["contact"]}
     if kind == "outgoing":

@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from tradeport.mail import protocols
 from tradeport.mail.models import (
@@ -207,6 +208,7 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
         is_reply=bool(SUBJECT_PREFIX.match(item.parsed.subject)),
         participants=participants([item.sender, *item.recipients], ours),
         own_key=item.message_id or f"sha256:{item.raw.sha256}",
+        date=item.parsed.date,
     ) for item in pending], ours)
 
     limit = options.get("attachment_size_limit_mb") * 1024 * 1024
@@ -290,7 +292,8 @@ def _persist(items: list["_Pending"]) -> None:
         MailAttachment.objects.bulk_create(attachments)
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
-    adopt_orphans({item.message_id: item.mail.thread_key for item in items if item.message_id})
+    adopt_orphans({item.message_id: item.mail.thread_key for item in items if item.message_id},
+                  {item.mail.thread_subject for item in items if item.mail.thread_subject})
 
 
 # Fetching ---------------------------------------------------------------------------------
@@ -337,9 +340,15 @@ def mailbox_test(mailbox: Mailbox) -> str:
     """MBOX-03: log in and open every folder; raises MailServerError naming the failure."""
     if mailbox.protocol == Mailbox.Protocol.POP3:
         with protocols.Pop3Client(server_for(mailbox)) as client:
-            return f"POP3: {len(client.uidls())} messages on the server"
+            count = len(client.uidls())
+            return ngettext("POP3: %(n)s message on the server", "POP3: %(n)s messages on the server", count) % {
+                "n": count}
     with protocols.ImapClient(server_for(mailbox)) as client:
-        counts = [f"{folder}: {client.open(folder)[1]}" for folder in mailbox.fetch_folders]
+        counts = []
+        for folder in mailbox.fetch_folders:
+            count = client.open(folder)[1]
+            counts.append(ngettext("%(folder)s: %(n)s message", "%(folder)s: %(n)s messages", count) % {
+                "folder": folder, "n": count})
     return "IMAP: " + ", ".join(counts)
 
 
@@ -379,7 +388,8 @@ def _fetch_imap(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
         for folder in mailbox.fetch_folders:
             validity, count = client.open(folder)
             state, _ = FolderState.objects.get_or_create(mailbox=mailbox, folder=folder, uidvalidity=validity)
-            FolderState.objects.filter(pk=state.pk).update(server_count=count)
+            # Touched on every open: the newest state of a folder is the UIDVALIDITY the server uses now.
+            FolderState.objects.filter(pk=state.pk).update(server_count=count, updated_at=timezone.now())
             # A new UIDVALIDITY starts from UID 0 again; Message-ID and content dedupe keeps
             # already stored mail from doubling, so the resync is safe (and never stops the mailbox).
             uids = client.uids_after(state.last_uid)
