@@ -6,6 +6,7 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from browser.steps import first_login
 from tradeport.customers.models import Customer, Ownership
 from tradeport.org.models import Region
 from tradeport.system.presets import load_all
@@ -13,16 +14,6 @@ from tradeport.system.presets import load_all
 pytestmark = pytest.mark.browser
 
 
-def sign_in_first_time(page, site, username, password="Harbour-Lights-42"):
-    page.goto(f"{site}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", username)
-    page.click("form.card button[type=submit]")
-    page.fill("input[name=old_password]", username)
-    page.fill("input[name=new_password1]", password)
-    page.fill("input[name=new_password2]", password)
-    page.click("main button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def choose_region(page, field_id, text):
@@ -37,7 +28,7 @@ def test_customers_ownership_and_visibility(site, new_page, tmp_path):
     """CUST-01, CUST-06, CUST-07, CUST-09, CUST-22, OWN-01, OWN-08, OWN-17, OWN-22, PERM-13: the walk of the issue."""
     load_all(only=("regions",))
     sales1 = new_page("zh-CN")
-    sign_in_first_time(sales1, site, "sales1")
+    first_login(sales1, site, "sales1")
 
     # sales1 creates a customer with a Chinese name, two backup emails and two contacts.
     sales1.click("aside [data-function=fn_customer_new]")
@@ -59,7 +50,7 @@ def test_customers_ownership_and_visibility(site, new_page, tmp_path):
 
     # sales2 types a customer of the same company domain and is warned without seeing sales1's data.
     sales2 = new_page("en-US")
-    sign_in_first_time(sales2, site, "sales2")
+    first_login(sales2, site, "sales2")
     sales2.goto(f"{site}/customers/new/")
     sales2.fill("#id_name", "Hanse Import")
     sales2.fill("#id_main_email", "kontakt@hanse-trade.de")
@@ -74,7 +65,7 @@ def test_customers_ownership_and_visibility(site, new_page, tmp_path):
 
     # The manager switches to strict mode, sets the creators for 德国, and moves sales1's customers to sales2.
     manager = new_page("zh-CN")
-    sign_in_first_time(manager, site, "manager")
+    first_login(manager, site, "manager")
     manager.click("aside [data-function=fn_ownership_setup]")
     manager.once("dialog", lambda dialog: dialog.accept())
     manager.click("label[for=mode-strict]")
@@ -129,7 +120,7 @@ def test_an_import_with_a_bad_row_is_refused_then_imported_whole(site, new_page,
     """CUST-01, CUST-07: .xlsx import previews per-row errors, imports nothing, then all rows once fixed."""
     load_all(only=("regions",))
     page = new_page("en-US")
-    sign_in_first_time(page, site, "sales1")
+    first_login(page, site, "sales1")
     rows = [["Lyon Textiles", "FR", "buy@lyon-textiles.fr", "Claire Martin", "claire@lyon-textiles.fr"],
             ["Lyon Textiles", "FR", "", "Paul Roux", "paul@lyon-textiles.fr"],
             ["Osaka Goods", "Atlantis", "info@osaka-goods.jp", "", ""]]

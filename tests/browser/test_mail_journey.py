@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import translation
 from playwright.sync_api import expect
 
+from browser.steps import first_login, log_in
 from mailflow.conftest import raw_mail
 from tradeport.customers.models import Customer, EmailAddress, Ownership
 from tradeport.customers.services import next_customer_code
@@ -25,21 +26,8 @@ STRANGER_EMAIL = "hello@cold-outreach.example"
 BLOCKED_EMAIL = "promo@seo-blaster.example"
 
 
-def log_in(page, site, username, password):
-    page.goto(f"{site}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("form.card button[type=submit]")
 
 
-def first_login(page, site, username, new_password):
-    """A preset account's first login: its password is its name and must be changed."""
-    log_in(page, site, username, username)
-    page.fill("input[name=old_password]", username)
-    page.fill("input[name=new_password1]", new_password)
-    page.fill("input[name=new_password2]", new_password)
-    page.click("main button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def customer_owned_by_salesperson1():

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from browser.steps import first_login, log_in
 from tradeport.audit.models import OperationLogEntry
 from tradeport.org.models import Department, Employee, Region
 from tradeport.system.presets import load_all
@@ -12,21 +13,8 @@ from tradeport.system.presets import load_all
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, site, username, password):
-    page.goto(f"{site}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("form.card button[type=submit]")
 
 
-def first_login(page, site, username, new_password):
-    log_in(page, site, username, username)
-    expect(page).to_have_url(re.compile(r"/password/$"))
-    page.fill("input[name=old_password]", username)
-    page.fill("input[name=new_password1]", new_password)
-    page.fill("input[name=new_password2]", new_password)
-    page.click("main button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def test_manager_builds_the_organisation(site, new_page):

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tradeport.customers.models import Contact, Customer
 from tradeport.mail import crypto
@@ -13,8 +14,8 @@ class Mailbox(models.Model):
     """A system or personal mailbox (MBOX-01..06). Passwords are stored encrypted."""
 
     class Kind(models.TextChoices):
-        SYSTEM = "system", _("System mailbox")
-        PERSONAL = "personal", _("Personal mailbox")
+        SYSTEM = "system", pgettext_lazy("mailbox kind", "System mailbox")
+        PERSONAL = "personal", pgettext_lazy("mailbox kind", "Personal mailbox")
 
     class Protocol(models.TextChoices):
         IMAP = "imap", "IMAP"
@@ -156,8 +157,8 @@ class Mail(models.Model):
     """One message, stored once whoever it is delivered to."""
 
     class Direction(models.TextChoices):
-        IN = "in", _("Received")
-        OUT = "out", _("Sent")
+        IN = "in", pgettext_lazy("mail direction", "Received")
+        OUT = "out", pgettext_lazy("mail direction", "Sent")
 
     class Route(models.TextChoices):
         CUSTOMER = "customer", _("Known customer")
