@@ -96,7 +96,9 @@ class _Client:
         try:
             if not self.server.allow_private:
                 _refuse_private(self.server)
-            conn = self._open(self.server, _tls_context())
+            # Loading the CA store costs ~50 ms: only for connections that use TLS.
+            context = _tls_context() if self.server.security != "plain" else None
+            conn = self._open(self.server, context)
         except Exception as exc:
             raise _translate(exc, self.server) from exc
         try:
@@ -119,7 +121,7 @@ class _Client:
 class ImapClient(_Client):
     auth_errors = (imaplib.IMAP4.error,)
 
-    def _open(self, server: Server, context: ssl.SSLContext) -> imaplib.IMAP4:
+    def _open(self, server: Server, context: ssl.SSLContext | None) -> imaplib.IMAP4:
         if server.security == "ssl":
             return imaplib.IMAP4_SSL(server.host, server.port, ssl_context=context, timeout=server.timeout)
         conn = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
@@ -187,7 +189,7 @@ def _quote(folder: str) -> str:
 class Pop3Client(_Client):
     auth_errors = (poplib.error_proto,)
 
-    def _open(self, server: Server, context: ssl.SSLContext) -> poplib.POP3:
+    def _open(self, server: Server, context: ssl.SSLContext | None) -> poplib.POP3:
         if server.security == "ssl":
             return poplib.POP3_SSL(server.host, server.port, context=context, timeout=server.timeout)
         conn = poplib.POP3(server.host, server.port, timeout=server.timeout)
