@@ -46,10 +46,10 @@ MODULES: tuple[Module, ...] = (
         Function("fn_address_rule_transfer", _("Address distribution transfer")),
     )),
     Module("followup", _("Follow-up"), "envelope-paper", (
-        Function("fn_followup_management", _("Follow-up management"), in_employee_template=True),
+        Function("fn_followup_management", _("Follow-up management"), "mail:followup", True),
         Function("fn_contact_input", _("Contact input"), in_employee_template=True),
         Function("fn_followup_query", _("Follow-up query"), in_employee_template=True),
-        Function("fn_mail_distribution", _("Mail distribution")),
+        Function("fn_mail_distribution", _("Mail distribution"), "mail:undistributed"),
         Function("fn_mass_mail", _("Mass mail")),
         Function("fn_mail_reviewer_setup", _("Mail reviewer set-up")),
         Function("fn_reminder_days_setup", _("Reminder days set-up")),

@@ -131,7 +131,21 @@ def customer_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def customer_create(request):
     kind = request.GET.get("kind", Customer.Kind.CUSTOMER)
-    return _customer_form(request, Customer(kind=kind if kind in Customer.Kind.values else Customer.Kind.CUSTOMER))
+    customer = Customer(kind=kind if kind in Customer.Kind.values else Customer.Kind.CUSTOMER)
+    source = _source_mail(request)
+    if source is not None:  # MAIL-09: a record from a stranger's mail, its address already filled in
+        customer.main_email = source.from_address
+    return _customer_form(request, customer, source_mail=source)
+
+
+def _source_mail(request):
+    from tradeport.mail.models import Mail
+
+    number = request.GET.get("from_mail", "")
+    if not number.isdigit():
+        return None
+    return Mail.objects.visible_to(request.user).filter(pk=int(number), deleted_at__isnull=True,
+                                                        customer__isnull=True).first()
 
 
 @function_required("fn_customer_maintenance")
@@ -140,10 +154,11 @@ def customer_update(request, pk):
     return _customer_form(request, customer_for(request, pk))
 
 
-def _customer_form(request, customer):
+def _customer_form(request, customer, source_mail=None):
     creating = customer.pk is None
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
-    contacts = ContactFormSet(request.POST or None, instance=customer, prefix="contacts")
+    initial = [{"name": source_mail.from_name}] if source_mail is not None and source_mail.from_name else None
+    contacts = ContactFormSet(request.POST or None, instance=customer, prefix="contacts", initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid() and contacts.is_valid():
         try:
@@ -154,6 +169,10 @@ def _customer_form(request, customer):
                 owners = form.cleaned_data["owners"] or None
                 saved = services.customer_save(customer=saved, contacts=kept, products=form.cleaned_data["products"],
                                                owners=owners, actor=request.user)
+                if source_mail is not None:
+                    from tradeport.mail.triage import record_created
+
+                    record_created(source_mail, customer=saved, actor=request.user)
         except ValidationError as error:
             if creating:  # the transaction rolled back: the form stays a new-customer form
                 customer.pk, customer.code = None, ""
@@ -161,6 +180,8 @@ def _customer_form(request, customer):
             _attach(form, error)
         else:
             messages.success(request, _("%(code)s %(name)s saved.") % {"code": saved.code, "name": saved.name})
+            if source_mail is not None:
+                return redirect("mail:mail_read", pk=source_mail.pk)
             return redirect(saved.get_absolute_url())
     if request.method == "POST" and creating and hasattr(form, "cleaned_data"):
         duplicates = _duplicates_for(request, form)

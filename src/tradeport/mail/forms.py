@@ -153,3 +153,87 @@ class SystemMailFilter(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["route"].choices = [("", _("All routes")), *Mail.Route.choices]
         self.fields["direction"].choices = [("", _("Received and sent")), *Mail.Direction.choices]
+
+
+# Triage and queue actions (MAIL-03..10, QUE-08..10, READ-09..19) ----------------------------
+
+def _salespeople():
+    return Employee.objects.salespeople()
+
+
+class DistributeForm(forms.Form):
+    employee = forms.ModelChoiceField(label=_("Salesperson"), queryset=Employee.objects.none())
+    future_rule = forms.BooleanField(label=_("Distribute future mail from this address to this salesperson automatically"),
+                                     required=False)
+    note = forms.CharField(label=_("Note for the salesperson"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from tradeport.org.widgets import EmployeePickerWidget
+
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = _salespeople()
+        self.fields["employee"].widget = EmployeePickerWidget(salespeople=True)
+
+
+class MergeForm(forms.Form):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Mailbox.objects.none())
+    scope = forms.ChoiceField(label=_("Merge"), widget=forms.RadioSelect, initial="all", choices=(
+        ("all", _("All mail from this address (the address becomes a backup email)")),
+        ("one", _("Only this mail"))))
+
+    def __init__(self, *args, user=None, **kwargs):
+        from tradeport.customers.forms import CustomerPickerWidget
+        from tradeport.customers.models import Customer
+
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.visible_to(user).alive()
+        self.fields["customer"].widget = CustomerPickerWidget(user=user)
+
+
+class SpamForm(forms.Form):
+    block = forms.BooleanField(label=_("Also refuse all future mail from this address"), required=False)
+
+
+class FollowUpForm(forms.Form):
+    """READ-09..14: the panel under the mail body."""
+
+    followed_up = forms.BooleanField(label=_("Followed up"), required=False)
+    purpose = forms.ModelChoiceField(label=_("Contact purpose"), queryset=Mailbox.objects.none(), required=False)
+    products = forms.ModelMultipleChoiceField(label=_("Products"), queryset=Mailbox.objects.none(), required=False,
+                                              widget=forms.SelectMultiple(attrs={"size": 4}))
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Mailbox.objects.none(), required=False)
+    follow_up_days = forms.IntegerField(label=_("Follow-up days"), required=False, min_value=0, max_value=365,
+                                        help_text=_("After this many days the customer appears in your reminders; 0: none."))
+
+    def __init__(self, *args, mail=None, **kwargs):
+        from tradeport.codes.models import CodeItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].queryset = CodeItem.objects.choices_for("contact_purpose", keep=mail and mail.purpose_id)
+        self.fields["products"].queryset = CodeItem.objects.choices_for("product")
+        self.fields["category"].queryset = CodeItem.objects.choices_for("category", keep=mail and mail.category_id)
+
+
+class TransferForm(forms.Form):
+    employee = forms.ModelChoiceField(label=_("Colleague"), queryset=Employee.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from tradeport.org.widgets import EmployeePickerWidget
+
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = _salespeople()
+        self.fields["employee"].widget = EmployeePickerWidget(salespeople=True)
+
+
+class CopyForm(forms.Form):
+    employees = forms.ModelMultipleChoiceField(label=_("Colleagues"), queryset=Employee.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from tradeport.org.widgets import EmployeePickerWidget
+
+        super().__init__(*args, **kwargs)
+        self.fields["employees"].queryset = Employee.objects.active()
+        self.fields["employees"].widget = EmployeePickerWidget(multiple=True)

@@ -147,10 +147,20 @@ class MailQuerySet(models.QuerySet):
             return self
         customers = Customer.objects.visible_to(user).values("pk")
         condition = Q(customer__in=customers)
+        if user.has_perm("accounts.view_personal_mailboxes"):  # PERM-10
+            condition |= Q(mailbox__kind=Mailbox.Kind.PERSONAL)
         if user.employee_code:
             delivered = Delivery.objects.filter(employee__code=user.employee_code).values("mail_id")
             condition |= Q(pk__in=delivered)
         return self.filter(condition)
+
+
+class TriageAction(models.TextChoices):
+    DISTRIBUTED = "distributed", _("Distributed")
+    MERGED = "merged", _("Merged into a customer")
+    CREATED = "created", _("Record created")
+    TRASH = "trash", _("Moved to the trash")
+    SPAM = "spam", _("Spam")
 
 
 class Mail(models.Model):
@@ -197,6 +207,24 @@ class Mail(models.Model):
     # A stranger whose domain matches a customer's: shown to triage, never used to route.
     suggested_customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True,
                                            related_name="+")
+    # Triage of undistributed mail (MAIL-02..12): set once, by a conditional UPDATE, so one manager wins.
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    triage_action = models.CharField(max_length=12, choices=TriageAction, blank=True)
+    # Followed up (READ-09..14, MAIL-19): one owner's mark takes the mail out of every owner's queue.
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    purpose = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("contact purpose"))
+    products = models.ManyToManyField("codes.CodeItem", blank=True, related_name="+", verbose_name=_("products"))
+    category = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("category"))
+    follow_up_days = models.PositiveSmallIntegerField(_("follow-up days"), null=True, blank=True)
+    # The system recycle bin (MAIL-12, SYS-04): out of every user view until restored or purged.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = MailQuerySet.as_manager()
@@ -209,7 +237,13 @@ class Mail(models.Model):
             models.UniqueConstraint(fields=["mailbox", "message_id"], condition=~Q(message_id=""),
                                     name="mail_message_id_per_mailbox"),
         ]
-        indexes = [models.Index(fields=["customer", "-date"], name="mail_customer_date")]
+        indexes = [
+            models.Index(fields=["customer", "-date"], name="mail_customer_date"),
+            # The undistributed queue: a partial index keeps it small however much mail is stored.
+            models.Index(fields=["-id"], name="mail_untriaged",
+                         condition=Q(route__in=["undistributed", "no_owner"], triaged_at__isnull=True,
+                                     deleted_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return self.subject or self.message_id
@@ -245,6 +279,7 @@ class Delivery(models.Model):
         RULE = "rule", _("Address rule")
         PERSONAL = "personal", _("Personal mailbox")
         DISTRIBUTED = "distributed", _("Distributed")
+        TRANSFERRED = "transferred", _("Transferred by a colleague")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -256,10 +291,13 @@ class Delivery(models.Model):
     reason = models.CharField(max_length=12, choices=Reason)
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    # Where a trashed mail goes back to (MAIL-12: restored to the queue it came from).
+    state_before_trash = models.CharField(max_length=10, choices=State, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["mail", "employee"], name="one_delivery_per_person")]
-        indexes = [models.Index(fields=["employee", "state"], name="delivery_queue")]
+        indexes = [models.Index(fields=["employee", "state", "-mail"], name="delivery_queue")]
 
     def __str__(self) -> str:
         return f"{self.mail_id} → {self.employee_id}"
@@ -357,3 +395,65 @@ class ImportJob(models.Model):
     def is_stalled(self) -> bool:
         """A worker that died mid-import leaves the job without progress; it can be run again."""
         return self.state == self.State.RUNNING and self.updated_at < timezone.now() - self.STALL
+
+
+class MailEvent(models.Model):
+    """What people did with a mail after intake: shown under the route reason ("why is this mail here")."""
+
+    class Action(models.TextChoices):
+        DISTRIBUTED = "distributed", _("distributed")
+        MERGED = "merged", _("merged into a customer")
+        CREATED = "created", _("record created")
+        TRANSFERRED = "transferred", _("transferred")
+        FOLLOWED_UP = "followed_up", _("marked followed up")
+        TRASHED = "trashed", _("moved to the trash")
+        RESTORED = "restored", _("restored")
+        DELETED = "deleted", _("deleted permanently")
+        SPAM = "spam", _("marked as spam")
+        BLOCKED = "blocked", _("sender blocked")
+        COPIED = "copied", _("internal copy")
+
+    mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12, choices=Action)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    employee = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.mail_id} {self.action}"
+
+
+class InternalCopy(models.Model):
+    """READ-19: a mail copied to a colleague; changes no ownership and no queue."""
+
+    mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="copies")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="mail_copies")
+    copied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mail", "employee"], name="one_copy_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.mail_id} → {self.employee_id}"
+
+
+class RemoteContentAllowance(models.Model):
+    """A user's choice to load remote images for every mail from one sender (READ-01)."""
+
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sender = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "sender"], name="one_allowance_per_sender")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.sender}"

@@ -4,10 +4,11 @@ import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -42,11 +43,28 @@ LEASE = timezone.timedelta(minutes=2)
 WORKER_ID = f"{os.uname().nodename}:{os.getpid()}"
 
 
+def stored_path(folder: str, digest: str) -> str:
+    """Where content-addressed bytes live: one level of 256 folders (a second level cost a mkdir per file)."""
+    return f"{folder}/{digest[:2]}/{digest}"
+
+
 def _store_file(folder: str, data: bytes) -> tuple[str, str]:
     """Content-addressed storage: the same bytes are stored once."""
     digest = hashlib.sha256(data).hexdigest()
-    path = f"{folder}/{digest[:2]}/{digest[2:4]}/{digest}"
-    if not default_storage.exists(path):
+    path = stored_path(folder, digest)
+    if isinstance(default_storage, FileSystemStorage):
+        target = Path(default_storage.location) / path
+        if not target.exists():
+            # Written aside and renamed: a crash mid-write never leaves a truncated file that
+            # the existence check above would later take for the stored message.
+            partial = target.with_name(f".{digest}.{os.getpid()}.part")
+            try:
+                partial.write_bytes(data)
+            except FileNotFoundError:  # the folder's first file: make it only then
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial.write_bytes(data)
+            os.replace(partial, target)
+    elif not default_storage.exists(path):
         default_storage.save(path, ContentFile(data))
     return digest, path
 
@@ -93,7 +111,7 @@ def _raw_rows(prepared: list[Prepared]) -> list[RawMessage]:
     if missing:
         sizes = {p.digest: len(p.raw) for p in prepared}
         RawMessage.objects.bulk_create(
-            [RawMessage(sha256=d, size=sizes[d], path=f"raw/{d[:2]}/{d[2:4]}/{d}") for d in missing],
+            [RawMessage(sha256=d, size=sizes[d], path=stored_path("raw", d)) for d in missing],
             ignore_conflicts=True)  # another worker may store the same bytes at the same moment
         found.update(RawMessage.objects.filter(sha256__in=missing).values_list("sha256", "pk"))
     return [RawMessage(pk=found[p.digest], sha256=p.digest, size=len(p.raw)) for p in prepared]

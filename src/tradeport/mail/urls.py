@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tradeport.mail import views
+from tradeport.mail import followup_views, views
 
 app_name = "mail"
 
@@ -19,6 +19,16 @@ urlpatterns = [
     path("import/<int:pk>/", views.import_progress, name="import_progress"),
     path("import/<int:pk>/rerun/", views.import_rerun, name="import_rerun"),
     path("system/", views.system_mail, name="system_mail"),
+    path("system/recycle-bin/", followup_views.recycle_bin, name="recycle_bin"),
+    path("followup/", followup_views.followup, name="followup"),
+    path("followup/bulk/", followup_views.bulk, name="followup_bulk"),
+    path("followup/undistributed/", followup_views.followup, {"queue": "undistributed"}, name="undistributed"),
+    path("followup/<slug:queue>/", followup_views.followup, name="followup_queue"),
+    path("<int:pk>/", followup_views.mail_read, name="mail_read"),
+    path("<int:pk>/body/", followup_views.mail_body, name="mail_body"),
+    path("<int:pk>/print/", followup_views.mail_print, name="mail_print"),
+    path("<int:pk>/attachments/<int:attachment_id>/", followup_views.mail_attachment, name="mail_attachment"),
+    path("<int:pk>/<slug:action>/", followup_views.mail_action, name="mail_action"),
     path("blocked/", views.blocked_list, name="blocked_list"),
     path("blocked/<int:pk>/delete/", views.blocked_delete, name="blocked_delete"),
     path("rules/", views.rule_list, name="rule_list"),

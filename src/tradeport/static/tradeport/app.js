@@ -3,6 +3,15 @@
 (function () {
   "use strict";
 
+  // The reading pane's view buttons (HTML, plain text, remote images once) reload the body frame.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); return; }
+    var button = event.target.closest && event.target.closest("[data-frame-src]");
+    if (!button) { return; }
+    var frame = document.getElementById("mail-body");
+    if (frame) { frame.src = button.getAttribute("data-frame-src"); }
+  });
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
@@ -16,6 +25,14 @@
     if (event.key === "/") {
       var search = document.querySelector("input[type=search]");
       if (search) { event.preventDefault(); search.focus(); }
+      return;
+    }
+    // Frequent actions in the reading pane: the button that carries the key (e, d, m, t, f, x).
+    var shortcut = !event.ctrlKey && !event.metaKey && !event.altKey &&
+      document.querySelector('#reading [data-key="' + event.key + '"]');
+    if (shortcut) {
+      event.preventDefault();
+      shortcut.click();
       return;
     }
     var list = rows();

@@ -1,0 +1,97 @@
+"""The queues of the follow-up screen (QUE-01, GEN-03), as queries over mail and deliveries.
+
+Nothing is copied into a queue: a mail is in a salesperson's queue while that
+person's delivery of it is pending, and in the undistributed queue while it is
+untriaged. Counters are COUNTs of the same queries, served by the partial
+index `mail_untriaged` and the delivery index (employee, state, mail).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tradeport.mail.models import Delivery, InternalCopy, Mail, TriageAction
+from tradeport.mail.triage import UNTRIAGED
+from tradeport.org.models import Employee
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    icon: str
+    needs_distribution: bool = False  # PERM-08 only
+
+
+QUEUES = (
+    Queue("known", _("Pending: known customers"), "person-check"),
+    Queue("unknown", _("Pending: unknown senders"), "person-question"),
+    Queue("undistributed", _("Undistributed mail"), "inboxes", needs_distribution=True),
+    Queue("undistributed_trash", _("Undistributed: trash"), "trash", needs_distribution=True),
+    Queue("inbox", _("Daily mail: inbox"), "inbox"),
+    Queue("copies", _("Daily mail: internal copies"), "files"),
+    Queue("trash", _("Daily mail: trash"), "trash3"),
+)
+BY_KEY = {q.key: q for q in QUEUES}
+COUNTED = ("known", "unknown", "undistributed")
+
+
+def may_distribute(user) -> bool:
+    return user.is_authenticated and (user.is_administrator or (
+        user.has_perm("accounts.fn_mail_distribution") and user.has_perm("accounts.system_mail")))
+
+
+def queues_for(user) -> list[Queue]:
+    allowed = may_distribute(user)
+    return [q for q in QUEUES if allowed or not q.needs_distribution]
+
+
+def _delivered(employee: Employee | None, states: list[str]) -> QuerySet:
+    if employee is None:
+        return Mail.objects.none()
+    mine = Delivery.objects.filter(mail=OuterRef("pk"), employee=employee, state__in=states)
+    return Mail.objects.filter(Exists(mine), deleted_at__isnull=True)
+
+
+def mails(key: str, employee: Employee | None) -> QuerySet:
+    """The mail of one queue, newest first."""
+    if key == "known":
+        queryset = _delivered(employee, [Delivery.State.PENDING]).filter(customer__isnull=False,
+                                                                         followed_up_at__isnull=True)
+    elif key == "unknown":
+        queryset = _delivered(employee, [Delivery.State.PENDING]).filter(customer__isnull=True)
+    elif key == "undistributed":
+        queryset = Mail.objects.filter(UNTRIAGED)
+    elif key == "undistributed_trash":
+        queryset = Mail.objects.filter(triage_action__in=[TriageAction.TRASH, TriageAction.SPAM],
+                                       deleted_at__isnull=True)
+    elif key == "inbox":
+        queryset = _delivered(employee, [Delivery.State.PENDING, Delivery.State.HANDLED])
+    elif key == "trash":
+        queryset = _delivered(employee, [Delivery.State.TRASH])
+    elif key == "copies":
+        if employee is None:
+            return Mail.objects.none()
+        queryset = Mail.objects.filter(Exists(InternalCopy.objects.filter(mail=OuterRef("pk"), employee=employee)),
+                                       deleted_at__isnull=True)
+    else:
+        raise KeyError(key)
+    return queryset.order_by("-id")
+
+
+def counters(user, employee: Employee | None) -> dict[str, int]:
+    """GEN-03: the numbers in parentheses, for the queues the user has."""
+    keys = [k for k in COUNTED if k != "undistributed" or may_distribute(user)]
+    return {key: mails(key, employee).count() for key in keys}
+
+
+def page(queryset: QuerySet, before: int | None, size: int = PAGE) -> tuple[list[Mail], int | None]:
+    """Keyset pages by id: no OFFSET and no COUNT, so page 1,000 costs what page 1 does."""
+    if before:
+        queryset = queryset.filter(id__lt=before)
+    rows = list(queryset.select_related("customer", "contact", "mailbox", "suggested_customer")[:size + 1])
+    older = rows[size - 1].pk if len(rows) > size else None
+    return rows[:size], older
