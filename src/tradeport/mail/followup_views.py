@@ -359,3 +359,24 @@ def recycle_bin(request):
         deleted_by=request.user)))
     return render(request, "mail/recycle_bin.html", {"rows": rows, "older": older, "counts": counts,
                                                      "is_first_page": not before})
+
+
+@function_required("fn_followup_management")
+def mail_translate(request, pk):
+    """READ-06: the body translated into the reader's language, or how to set a provider up."""
+    from django.utils.html import format_html
+
+    from tradeport.mail import translation
+
+    mail = _mail(request, pk)
+    if translation.provider() is None:
+        return HttpResponse(format_html('<div class="alert alert-info small mb-0" id="translation">{}</div>', _(
+            "No translation provider is configured. An administrator sets TRADEPORT_TRANSLATION_PROVIDER "
+            "(see docs/configuration.md) to enable translation.")))
+    try:
+        text = translation.translate(mail.text, request.LANGUAGE_CODE)
+    except translation.TranslationError as failure:
+        return HttpResponse(format_html('<div class="alert alert-warning small mb-0" id="translation">{}</div>',
+                                        _("Translation failed: %(reason)s") % {"reason": failure}))
+    return HttpResponse(format_html('<pre class="border rounded p-2 small mb-0" style="white-space: pre-wrap" '
+                                    'id="translation">{}</pre>', text))

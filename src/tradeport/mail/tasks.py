@@ -75,3 +75,12 @@ def run_import_job(job_id: int) -> str:
                                                updated_at=timezone.now())
     shutil.rmtree(folder, ignore_errors=True)
     return counts.summary()
+
+
+@task()
+def purge_recycle_bin() -> int:
+    """SYS-04: mail that has stayed in the recycle bin past the retention option is removed for good."""
+    from tradeport.mail.triage import purge_recycle_bin as purge
+    from tradeport.system import options
+
+    return purge(options.get("recycle_bin_retention_days"))

@@ -27,6 +27,7 @@ urlpatterns = [
     path("<int:pk>/", followup_views.mail_read, name="mail_read"),
     path("<int:pk>/body/", followup_views.mail_body, name="mail_body"),
     path("<int:pk>/print/", followup_views.mail_print, name="mail_print"),
+    path("<int:pk>/translate/", followup_views.mail_translate, name="mail_translate"),
     path("<int:pk>/attachments/<int:attachment_id>/", followup_views.mail_attachment, name="mail_attachment"),
     path("<int:pk>/<slug:action>/", followup_views.mail_action, name="mail_action"),
     path("blocked/", views.blocked_list, name="blocked_list"),
