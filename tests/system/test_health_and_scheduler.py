@@ -74,11 +74,14 @@ def test_second_run_right_after_enqueues_nothing(db):
 
 
 def test_jobs_are_enqueued_again_after_their_interval(db):
-    """26: after the interval (one minute for both jobs) the job is due again."""
+    """26, SYS-04: after its interval a job is due again: the minute jobs after a minute, the recycle bin after six hours."""
     now = timezone.now()
     run_due_jobs(now=now)
-    assert sorted(run_due_jobs(now=now + timezone.timedelta(minutes=1, seconds=1))) == sorted(j.name for j in JOBS)
+    minute = timezone.timedelta(minutes=1)
+    assert sorted(run_due_jobs(now=now + timezone.timedelta(minutes=1, seconds=1))) == sorted(
+        j.name for j in JOBS if j.every <= minute)
     assert ScheduledJob.objects.get(name="worker_heartbeat").last_enqueued_at == now + timezone.timedelta(minutes=1, seconds=1)
+    assert "purge_recycle_bin" in run_due_jobs(now=now + timezone.timedelta(hours=6, seconds=1))
 
 
 def test_scheduler_heartbeat_moves_even_when_nothing_is_due(db):

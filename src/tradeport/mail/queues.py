@@ -32,6 +32,7 @@ QUEUES = (
     Queue("undistributed", _("Undistributed mail"), "inboxes", needs_distribution=True),
     Queue("undistributed_trash", _("Undistributed: trash"), "trash", needs_distribution=True),
     Queue("inbox", _("Daily mail: inbox"), "inbox"),
+    Queue("sent", _("Daily mail: sent"), "send"),
     Queue("copies", _("Daily mail: internal copies"), "files"),
     Queue("trash", _("Daily mail: trash"), "trash3"),
 )
@@ -70,6 +71,9 @@ def mails(key: str, employee: Employee | None) -> QuerySet:
                                        deleted_at__isnull=True)
     elif key == "inbox":
         queryset = _delivered(employee, [Delivery.State.PENDING, Delivery.State.HANDLED])
+    elif key == "sent":  # DAILY-04: what left the user's own mailbox (sending adds the system mailboxes' share)
+        queryset = Mail.objects.filter(direction=Mail.Direction.OUT, mailbox__owner__employee_code=getattr(
+            employee, "code", None) or "-", deleted_at__isnull=True) if employee else Mail.objects.none()
     elif key == "trash":
         queryset = _delivered(employee, [Delivery.State.TRASH])
     elif key == "copies":

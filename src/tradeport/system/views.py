@@ -40,10 +40,16 @@ def healthz(request):
 
 @login_required
 def workbench(request):
-    """GEN-02: the landing page; queue counters join as the queues are built."""
+    """GEN-02: the landing page, with the user's queues and their counters."""
     if request.user.is_administrator:
         return redirect("console:home")
-    return render(request, "system/workbench.html", {})
+    from tradeport.mail import queues
+
+    tiles = []
+    if request.user.has_perm("accounts.fn_followup_management"):
+        counts = queues.counters(request.user, request.user.employee)
+        tiles = [(queues.BY_KEY[key], counts[key]) for key in queues.COUNTED if key in counts]
+    return render(request, "system/workbench.html", {"tiles": tiles})
 
 
 @admin_required
