@@ -8,7 +8,7 @@ index `mail_untriaged` and the delivery index (employee, state, mail).
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tradeport.mail.models import Delivery, InternalCopy, Mail, TriageAction
@@ -53,8 +53,9 @@ def queues_for(user) -> list[Queue]:
 def _delivered(employee: Employee | None, states: list[str]) -> QuerySet:
     if employee is None:
         return Mail.objects.none()
-    mine = Delivery.objects.filter(mail=OuterRef("pk"), employee=employee, state__in=states)
-    return Mail.objects.filter(Exists(mine), deleted_at__isnull=True)
+    # Driven from the delivery index (employee, state, mail): the user's rows are few, the mail many.
+    mine = Delivery.objects.filter(employee=employee, state__in=states).values("mail_id")
+    return Mail.objects.filter(pk__in=mine, deleted_at__isnull=True)
 
 
 def mails(key: str, employee: Employee | None) -> QuerySet:
@@ -79,7 +80,7 @@ def mails(key: str, employee: Employee | None) -> QuerySet:
     elif key == "copies":
         if employee is None:
             return Mail.objects.none()
-        queryset = Mail.objects.filter(Exists(InternalCopy.objects.filter(mail=OuterRef("pk"), employee=employee)),
+        queryset = Mail.objects.filter(pk__in=InternalCopy.objects.filter(employee=employee).values("mail_id"),
                                        deleted_at__isnull=True)
     else:
         raise KeyError(key)
