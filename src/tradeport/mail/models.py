@@ -282,9 +282,9 @@ class Delivery(models.Model):
         TRANSFERRED = "transferred", _("Transferred by a colleague")
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        HANDLED = "handled", _("Handled")
-        TRASH = "trash", _("Trash")
+        PENDING = "pending", pgettext_lazy("delivery state", "Pending")
+        HANDLED = "handled", pgettext_lazy("delivery state", "Handled")
+        TRASH = "trash", pgettext_lazy("delivery state", "Trash")
 
     mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="deliveries")
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="deliveries")
