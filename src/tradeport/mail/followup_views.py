@@ -5,13 +5,18 @@ Actions answer htmx requests with the reading pane and an `HX-Trigger: queues-ch
 event, on which the tree and the list reload themselves; without htmx they redirect.
 """
 
+import html
+from functools import wraps
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -28,6 +33,18 @@ from tradeport.mail.forms import (
     TransferForm,
 )
 from tradeport.mail.models import Delivery, Mail, MailAttachment, RemoteContentAllowance
+
+
+def reader_required(view):
+    """Follow-up management (fn_followup_management), or mail distribution for PERM-08 holders."""
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.has_perm("accounts.fn_followup_management") or queues.may_distribute(request.user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _employee(request):
@@ -49,10 +66,13 @@ def _mail(request, pk) -> Mail:
                              pk=pk)
 
 
-@function_required("fn_followup_management")
+@reader_required
 def followup(request, queue: str = "known"):
-    """QUE-01: opens on the known-customer queue."""
+    """QUE-01: opens on the known-customer queue. The undistributed queue is also the
+    Mail distribution function (MAIL-02), for holders of that function without follow-up management."""
     available = queues.queues_for(request.user)
+    if not request.user.has_perm("accounts.fn_followup_management"):
+        available = [q for q in available if q.needs_distribution]
     if queue not in {q.key for q in available}:
         raise Http404
     employee = _employee(request)
@@ -100,7 +120,7 @@ def _default_days(mail: Mail) -> int | None:
     return getattr(level, "reminder_days", None)
 
 
-@function_required("fn_followup_management")
+@reader_required
 def mail_read(request, pk):
     """READ-01: the reading pane (a whole page when opened directly)."""
     mail = _mail(request, pk)
@@ -108,7 +128,7 @@ def mail_read(request, pk):
     return render(request, template, _pane_context(request, mail))
 
 
-@function_required("fn_followup_management")
+@reader_required
 @xframe_options_sameorigin
 def mail_body(request, pk):
     """The sandboxed body document: no script runs, nothing remote loads unless allowed."""
@@ -120,14 +140,16 @@ def mail_body(request, pk):
     return response
 
 
-@function_required("fn_followup_management")
+@reader_required
 def mail_print(request, pk):
     """READ-08: header and body, ready to print."""
     mail = _mail(request, pk)
-    return render(request, "mail/print.html", {"mail": mail, "attachments": mail.attachments.filter(inline=False)})
+    text = mail.text or html.unescape(strip_tags(mail.html))  # an HTML-only mail prints its words
+    return render(request, "mail/print.html", {"mail": mail, "text": text,
+                                               "attachments": mail.attachments.filter(inline=False)})
 
 
-@function_required("fn_followup_management")
+@reader_required
 def mail_attachment(request, pk, attachment_id):
     """Attachments with their own names (Chinese too, RFC 5987); images and PDFs may open inline."""
     mail = _mail(request, pk)
@@ -171,7 +193,7 @@ def _require_distributor(request) -> None:
         raise PermissionDenied
 
 
-@function_required("fn_followup_management")
+@reader_required
 @require_POST
 def mail_action(request, pk, action):
     mail = _mail(request, pk)
@@ -318,7 +340,7 @@ ACTIONS = {
 }
 
 
-@function_required("fn_followup_management")
+@reader_required
 @require_POST
 def bulk(request):
     """MAIL-11: ticked undistributed mails together: trash, spam, block, delete permanently."""
@@ -330,9 +352,8 @@ def bulk(request):
         try:
             if action in ("trash", "spam"):
                 triage.trash_undistributed(mail, actor=request.user, spam=action == "spam")
-            elif action == "block":
-                triage.block_sender(mail.from_address, actor=request.user, reason=_("blocked from a mail"), mail=mail)
-                triage.trash_undistributed(mail, actor=request.user, spam=True)
+            elif action == "block":  # claimed first: a mail someone else handled blocks nobody
+                triage.trash_undistributed(mail, actor=request.user, spam=True, block=True)
             elif action == "delete":
                 triage.delete_permanently(mail, actor=request.user)
             else:
@@ -351,7 +372,8 @@ def bulk(request):
 @function_required("fn_system_mail_admin")
 def recycle_bin(request):
     """SYS-04: mail deleted permanently, restorable until the retention option purges it."""
-    _require_distributor(request)
+    if not (request.user.is_administrator or request.user.has_perm("accounts.system_mail")):
+        raise PermissionDenied
     before = request.GET.get("before")
     rows, older = queues.page(Mail.objects.filter(deleted_at__isnull=False).order_by("-id"),
                               int(before) if before and before.isdigit() else None)
@@ -361,7 +383,7 @@ def recycle_bin(request):
                                                      "is_first_page": not before})
 
 
-@function_required("fn_followup_management")
+@reader_required
 def mail_translate(request, pk):
     """READ-06: the body translated into the reader's language, or how to set a provider up."""
     from django.utils.html import format_html

@@ -151,7 +151,8 @@ class MailQuerySet(models.QuerySet):
             condition |= Q(mailbox__kind=Mailbox.Kind.PERSONAL)
         if user.employee_code:
             delivered = Delivery.objects.filter(employee__code=user.employee_code).values("mail_id")
-            condition |= Q(pk__in=delivered)
+            copied = InternalCopy.objects.filter(employee__code=user.employee_code).values("mail_id")
+            condition |= Q(pk__in=delivered) | Q(pk__in=copied)
         return self.filter(condition)
 
 

@@ -98,8 +98,11 @@ def distribute(mail: Mail, *, to: Employee, actor, future_rule: bool = False, no
 @transaction.atomic
 def merge(mail: Mail, *, customer: Customer, actor, all_from_address: bool) -> int:
     """MAIL-06..08: file the mail under a customer; with all_from_address the address joins the
-    customer's backup emails, and every unfiled mail from it is filed too. Returns mails filed."""
-    if mail.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER) and mail.triaged_at is None:
+    customer's backup emails, and every unfiled mail from it is filed too. Returns mails filed.
+
+    Filed under a customer without owners, the mail stays in undistributed, marked so (MAIL-18)."""
+    owners = _owners(customer)
+    if owners and mail.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER) and mail.triaged_at is None:
         _claim(mail, actor, TriageAction.MERGED)
     mails = [mail]
     if all_from_address and mail.from_address:
@@ -107,13 +110,15 @@ def merge(mail: Mail, *, customer: Customer, actor, all_from_address: bool) -> i
         others = Mail.objects.filter(from_address=mail.from_address, customer__isnull=True,
                                      deleted_at__isnull=True).exclude(pk=mail.pk)
         waiting = list(others.filter(UNTRIAGED))
-        Mail.objects.filter(pk__in=[m.pk for m in waiting]).update(
-            triaged_at=timezone.now(), triaged_by=actor, triage_action=TriageAction.MERGED)
+        if owners:
+            Mail.objects.filter(pk__in=[m.pk for m in waiting]).update(
+                triaged_at=timezone.now(), triaged_by=actor, triage_action=TriageAction.MERGED)
+        else:
+            others.filter(UNTRIAGED, route=Mail.Route.UNDISTRIBUTED).update(route=Mail.Route.NO_OWNER)
         others.update(customer=customer)
         mails += waiting  # mail still waiting for triage goes to the owners as well
-    Mail.objects.filter(pk=mail.pk).update(customer=customer)
-    mail.customer = customer
-    _deliver(mails, _owners(customer), Delivery.Reason.OWNER)
+    _file(mail, customer, owners)
+    _deliver(mails, owners, Delivery.Reason.OWNER)
     _event(mail, MailEvent.Action.MERGED, actor, customer=customer,
            note=_("all mail from this address") if all_from_address else _("only this mail"))
     record_operation(module="mail", action="merge", instance=mail,
@@ -144,18 +149,32 @@ def _add_backup_address(customer: Customer, address: str, actor) -> None:
 def record_created(mail: Mail, *, customer: Customer, actor) -> None:
     """MAIL-09, QUE-08: a record was created from the mail: the mail (and every unfiled mail
     from the address, now in the index) becomes the customer's, in its owners' known-customer queue."""
-    if mail.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER) and mail.triaged_at is None:
+    owners = _owners(customer)
+    untriaged = mail.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER) and mail.triaged_at is None
+    if untriaged and owners:
         with contextlib.suppress(AlreadyHandled):  # handled meanwhile: the new record still owns the mail
             _claim(mail, actor, TriageAction.CREATED)
-    filed = Mail.objects.filter(from_address=mail.from_address, customer__isnull=True, deleted_at__isnull=True)
-    waiting = list(filed.filter(UNTRIAGED).exclude(pk=mail.pk))
-    Mail.objects.filter(pk__in=[m.pk for m in waiting]).update(
-        triaged_at=timezone.now(), triaged_by=actor, triage_action=TriageAction.CREATED)
-    filed.update(customer=customer)
-    Mail.objects.filter(pk=mail.pk).update(customer=customer)
-    mail.customer = customer
-    _deliver([mail, *waiting], _owners(customer), Delivery.Reason.OWNER)
+    waiting = []
+    if mail.from_address:  # a mail without a sender takes no other sender-less mail with it
+        filed = Mail.objects.filter(from_address=mail.from_address, customer__isnull=True, deleted_at__isnull=True)
+        waiting = list(filed.filter(UNTRIAGED).exclude(pk=mail.pk))
+        if owners:
+            Mail.objects.filter(pk__in=[m.pk for m in waiting]).update(
+                triaged_at=timezone.now(), triaged_by=actor, triage_action=TriageAction.CREATED)
+        filed.update(customer=customer)
+    _file(mail, customer, owners)
+    _deliver([mail, *waiting], owners, Delivery.Reason.OWNER)
     _event(mail, MailEvent.Action.CREATED, actor, customer=customer)
+
+
+def _file(mail: Mail, customer: Customer, owners: list[Employee]) -> None:
+    """The mail belongs to the customer now; without owners it waits in undistributed (MAIL-18)."""
+    changes = {"customer": customer}
+    if not owners and mail.triaged_at is None and mail.route == Mail.Route.UNDISTRIBUTED:
+        changes["route"] = Mail.Route.NO_OWNER
+    Mail.objects.filter(pk=mail.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(mail, field, value)
 
 
 @transaction.atomic
@@ -212,8 +231,9 @@ def recycle_restore(mail: Mail, *, actor) -> None:
 def purge_recycle_bin(retention_days: int) -> int:
     """Remove mail that has been in the recycle bin longer than the retention option (SYS-04)."""
     cutoff = timezone.now() - timezone.timedelta(days=retention_days)
-    count, _details = Mail.objects.filter(deleted_at__lt=cutoff).delete()
-    return count
+    expired = Mail.objects.filter(deleted_at__lt=cutoff)
+    _total, per_model = expired.delete()
+    return per_model.get(Mail._meta.label, 0)
 
 
 # A salesperson's queues -------------------------------------------------------------------
