@@ -240,10 +240,9 @@ class Mail(models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "-date"], name="mail_customer_date"),
-            # The undistributed queue: a partial index keeps it small however much mail is stored.
-            models.Index(fields=["-id"], name="mail_untriaged",
-                         condition=Q(route__in=["undistributed", "no_owner"], triaged_at__isnull=True,
-                                     deleted_at__isnull=True)),
+            # The undistributed queue. Not a partial index: SQLite cannot match one against a
+            # query whose values are bound parameters, and fell back to scanning every mail.
+            models.Index(fields=["route", "triaged_at", "deleted_at"], name="mail_triage_queue"),
         ]
 
     def __str__(self) -> str:

@@ -93,10 +93,39 @@ def counters(user, employee: Employee | None) -> dict[str, int]:
     return {key: mails(key, employee).count() for key in keys}
 
 
+# Daily-mail folders hold most of a user's mail: their ids come from the delivery index alone,
+# newest first, and the rare mail in the recycle bin is dropped afterwards.
+FOLDER_STATES = {"inbox": [Delivery.State.PENDING, Delivery.State.HANDLED], "trash": [Delivery.State.TRASH]}
+
+
+def page_of(key: str, employee: Employee | None, before: int | None, size: int = PAGE) -> tuple[list[Mail], int | None]:
+    """One page of a queue; see page()."""
+    if key not in FOLDER_STATES or employee is None:
+        return page(mails(key, employee), before, size)
+    candidates = Delivery.objects.filter(employee=employee, state__in=FOLDER_STATES[key]).order_by("-mail_id")
+    if before:
+        candidates = candidates.filter(mail_id__lt=before)
+    chosen: list[Mail] = []
+    offset, more = 0, True
+    while len(chosen) <= size and more:
+        ids = list(candidates.values_list("mail_id", flat=True)[offset:offset + size * 2])
+        more = len(ids) == size * 2
+        offset += len(ids)
+        rows = {m.pk: m for m in Mail.objects.filter(pk__in=ids, deleted_at__isnull=True).select_related(
+            "customer", "contact", "mailbox", "suggested_customer")}
+        chosen += [rows[pk] for pk in ids if pk in rows]
+    older = chosen[size - 1].pk if len(chosen) > size else None
+    return chosen[:size], older
+
+
 def page(queryset: QuerySet, before: int | None, size: int = PAGE) -> tuple[list[Mail], int | None]:
     """Keyset pages by id: no OFFSET and no COUNT, so page 1,000 costs what page 1 does."""
     if before:
         queryset = queryset.filter(id__lt=before)
-    rows = list(queryset.select_related("customer", "contact", "mailbox", "suggested_customer")[:size + 1])
-    older = rows[size - 1].pk if len(rows) > size else None
-    return rows[:size], older
+    # Ids first, from the index alone; then whole rows for just this page (a sort of wide rows
+    # with their bodies would read every mail of the queue).
+    ids = list(queryset.values_list("pk", flat=True)[:size + 1])
+    older = ids[size - 1] if len(ids) > size else None
+    rows = {m.pk: m for m in Mail.objects.filter(pk__in=ids[:size]).select_related(
+        "customer", "contact", "mailbox", "suggested_customer")}
+    return [rows[pk] for pk in ids[:size] if pk in rows], older
