@@ -21,3 +21,12 @@ def first_login(page, site, username, new_password="Harbour-Lights-42"):
     page.fill("input[name=new_password2]", new_password)
     page.click("main button[type=submit]")
     expect(page).to_have_url(re.compile(r"/$"))
+
+
+def choose_region(page, field_id, text):
+    """Search the region picker and pick the match, once the search's answer has arrived."""
+    page.click(f"[data-picker-open={field_id}]")
+    with page.expect_response(lambda response: "q=" in response.url and "picker" in response.url):
+        page.fill("#picker-modal-body input[type=search]", text)
+    page.locator(f"#picker-modal-body [data-pick-label$='{text}']").first.click()
+    expect(page.locator(f"#{field_id}_label")).to_have_value(re.compile(text))

@@ -1,12 +1,11 @@
 """The reviewer's walk of customers and ownership, in a real browser."""
 
-import re
 
 import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from browser.steps import first_login
+from browser.steps import choose_region, first_login
 from tradeport.customers.models import Customer, Ownership
 from tradeport.org.models import Region
 from tradeport.system.presets import load_all
@@ -16,12 +15,6 @@ pytestmark = pytest.mark.browser
 
 
 
-def choose_region(page, field_id, text):
-    page.click(f"[data-picker-open={field_id}]")
-    page.fill("#picker-modal-body input[type=search]", text)
-    # Wait for the search results rather than clicking whatever the modal showed first.
-    page.locator(f"#picker-modal-body [data-pick-label$='{text}']").first.click()
-    expect(page.locator(f"#{field_id}_label")).to_have_value(re.compile(text))
 
 
 def test_customers_ownership_and_visibility(site, new_page, tmp_path):

@@ -348,6 +348,21 @@ def test_forwarded_message_is_parsed_with_its_own_attachment():
 
 # --- HTML -----------------------------------------------------------------------------
 
+@pytest.mark.parametrize("style", [
+    r"background:u\rl(http://tracker.example/a.gif)",
+    r"background:\75 rl(http://tracker.example/a.gif)",
+    "background:u/**/rl(http://tracker.example/a.gif)",
+    "background-image: URL( 'http://tracker.example/a.gif' )",
+])
+def test_inline_styles_that_hide_a_remote_load_are_dropped(style):
+    """READ-01: CSS escapes and comments cannot smuggle url() past the filter; the text stays."""
+    from tradeport.mail.parsing import sanitise_html
+
+    html, _remote = sanitise_html(f'<p style="{style}">Price list</p>')
+    assert "tracker.example" not in html
+    assert "Price list" in html
+
+
 def test_html_loses_scripts_event_handlers_forms_frames_and_javascript_links():
     """READ-07: sanitised HTML keeps the text but no <script>, on* attribute, javascript:, iframe, form or CSS url()."""
     parsed = parse("html_with_remote_images_and_script.eml")

@@ -157,7 +157,9 @@ def customer_update(request, pk):
 def _customer_form(request, customer, source_mail=None):
     creating = customer.pk is None
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
-    initial = [{"name": source_mail.from_name}] if source_mail is not None and source_mail.from_name else None
+    # Shown on the empty form only: posted back unchanged, an initial value would count as "no change".
+    initial = [{"name": source_mail.from_name}] if (
+        source_mail is not None and source_mail.from_name and request.method == "GET") else None
     contacts = ContactFormSet(request.POST or None, instance=customer, prefix="contacts", initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid() and contacts.is_valid():

@@ -166,6 +166,8 @@ def mail_attachment(request, pk, attachment_id):
 # Actions ------------------------------------------------------------------------------------
 
 def _done(request, mail: Mail, text: str = "", *, error: str = ""):
+    # The action changed the row (or someone else did): show what is stored now.
+    mail = Mail.objects.select_related("mailbox", "customer", "contact", "suggested_customer").get(pk=mail.pk)
     if error:
         messages.error(request, error)
     elif text:

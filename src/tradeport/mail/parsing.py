@@ -493,7 +493,8 @@ def _read_receipt(part: Message) -> ReadReceipt:
 
 def _no_remote_css(tag: str, attribute: str, value: str) -> str | None:
     """Inline styles may not load anything (url(), image-set(), expressions)."""
-    if attribute == "style" and re.search(r"url\s*\(|image-set|expression\s*\(|@import", value, re.IGNORECASE):
+    if attribute == "style" and (re.search(r"url\s*\(|image-set|expression\s*\(|@import", value, re.IGNORECASE)
+                                 or "\\" in value or "/*" in value):  # CSS escapes and comments hide url(
         return None
     return value
 

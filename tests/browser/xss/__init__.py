@@ -1,0 +1,1 @@
+"""Hostile mail for the reading-pane security tests (see corpus.py)."""
