@@ -12,7 +12,6 @@ with the test client; the figures are per request, in milliseconds.
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 
@@ -25,10 +24,8 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from timing import signed_in_client, time_requests  # noqa: E402
 
-from tradeport.accounts.models import Account, OnlineSession  # noqa: E402
 from tradeport.customers.models import Contact, Customer, EmailAddress, Ownership  # noqa: E402
 from tradeport.customers.services import _search_text, digits, mnemonic_for, name_key  # noqa: E402
 from tradeport.org.models import Department, Employee, Region  # noqa: E402
@@ -96,19 +93,10 @@ def generate(count: int, seed: int = 7) -> None:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
-def _client(username: str) -> Client:
-    account = Account.objects.get(username=username)
-    account.must_change_password = False
-    account.save()
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account)
-    OnlineSession.objects.update_or_create(account=account, defaults={
-        "session_key": client.session.session_key, "ip_address": "127.0.0.1", "last_seen_at": timezone.now()})
-    return client
 
 
 def run(repeat: int) -> None:
-    manager, sales = _client("manager"), _client("sales1")
+    manager, sales = signed_in_client("manager"), signed_in_client("sales1")
     sample = Customer.objects.order_by("?").first() if connection.vendor == "sqlite" else Customer.objects.order_by("pk")[5000]
     chinese = Customer.objects.filter(name__contains="贸易").order_by("pk")[1234]
     cases = {
@@ -123,17 +111,7 @@ def run(repeat: int) -> None:
     }
     print(f"{connection.vendor}: {Customer.objects.count()} customers, {Contact.objects.count()} contacts, "
           f"{repeat} requests each")
-    for label, (client, url) in cases.items():
-        client.get(url)  # warm-up
-        times = []
-        for _ in range(repeat):
-            began = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - began) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        times.sort()
-        p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        print(f"  {label:45s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms")
+    time_requests(cases, repeat)
 
 
 def main(argv=None) -> None:

@@ -14,9 +14,7 @@ with the test client; figures are per request, in milliseconds.
 import argparse
 import os
 import random
-import statistics
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradeport.settings")
 os.environ.setdefault("TRADEPORT_ALLOWED_HOSTS", "testserver")
@@ -27,10 +25,10 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from timing import signed_in_client, time_requests  # noqa: E402
 
-from tradeport.accounts.models import Account, OnlineSession  # noqa: E402
+from tradeport.accounts.models import Account  # noqa: E402
 from tradeport.customers.models import Customer, Ownership  # noqa: E402
 from tradeport.mail.models import Delivery, Mail, Mailbox, RawMessage  # noqa: E402
 from tradeport.org.models import Department, Employee, Region  # noqa: E402
@@ -90,19 +88,10 @@ def generate(count: int, seed: int = 5) -> None:
             cursor.execute("ANALYZE")
 
 
-def _client(username: str) -> Client:
-    account = Account.objects.get(username=username)
-    account.must_change_password = False
-    account.save()
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account)
-    OnlineSession.objects.update_or_create(account=account, defaults={
-        "session_key": client.session.session_key, "ip_address": "127.0.0.1", "last_seen_at": timezone.now()})
-    return client
 
 
 def run(repeat: int) -> None:
-    manager, sales = _client("manager"), _client("sales1")
+    manager, sales = signed_in_client("manager"), signed_in_client("sales1")
     employee = Account.objects.get(username="sales1").employee
     pending = Mail.objects.filter(deliveries__employee=employee, deliveries__state="pending").order_by("-id")
     delivered = Mail.objects.filter(deliveries__employee=employee).order_by("-id").values_list("pk", flat=True)
@@ -118,17 +107,7 @@ def run(repeat: int) -> None:
     }
     print(f"{connection.vendor}: {Mail.objects.count():,} mails, {Delivery.objects.count():,} deliveries, "
           f"{repeat} requests each")
-    for label, (client, url) in cases.items():
-        client.get(url)  # warm-up
-        times = []
-        for _ in range(repeat):
-            began = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - began) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        times.sort()
-        p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        print(f"  {label:45s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms")
+    time_requests(cases, repeat)
 
 
 def main(argv=None) -> None:

@@ -195,7 +195,7 @@ def test_an_internal_copy_can_be_opened_by_its_recipient(world, accounts):
 # The body frame: CSP and remote images (READ-01, READ-07) -----------------------------------------
 
 TRACKED = ('<p>Dear buyer,</p><img src="http://tracker.example/open.gif?id=7" alt="logo">'
-           '<img src="https://cdn.example/banner.png"><script>alert("x")</script>'
+           '<img src="https://newsletter.example/banner.png"><script>alert("x")</script>'
            '<a href="https://shop.example" onclick="steal()">shop</a>')
 
 
@@ -221,7 +221,7 @@ def test_the_body_loads_nothing_remote_until_allowed(world, accounts):
     assert blocked["Referrer-Policy"] == "no-referrer"
     html = blocked.content.decode()
     assert 'data-remote-src="http://tracker.example/open.gif?id=7"' in html
-    assert 'data-remote-src="https://cdn.example/banner.png"' in html
+    assert 'data-remote-src="https://newsletter.example/banner.png"' in html
     assert not re.search(r'<img[^>]*\ssrc="https?:', html)
     assert "<script" not in html
     assert "onclick" not in html
@@ -240,7 +240,7 @@ def test_the_body_loads_nothing_remote_until_allowed(world, accounts):
     assert RemoteContentAllowance.objects.filter(account=accounts["lily"], sender="info@hanse.de").exists()
     always = lily.get(body_url)
     assert img_sources(always["Content-Security-Policy"]) == {"data:", "http:", "https:"}
-    assert 'src="https://cdn.example/banner.png"' in always.content.decode()
+    assert 'src="https://newsletter.example/banner.png"' in always.content.decode()
     assert 'id="remote-blocked"' not in lily.get(reverse("mail:mail_read", args=[mail.pk])).content.decode()
 
     later = arrive(world["mailbox"], "info@hanse.de", html=TRACKED)  # the sender's next mail too
