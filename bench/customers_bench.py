@@ -9,7 +9,6 @@ Requests go through the whole Django stack (middleware, views, templates)
 with the test client; the figures are per request, in milliseconds.
 """
 
-import argparse
 import os
 import random
 import sys
@@ -24,7 +23,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from timing import signed_in_client, time_requests  # noqa: E402
+from timing import generate_or_run, signed_in_client, time_requests  # noqa: E402
 
 from tradeport.customers.models import Contact, Customer, EmailAddress, Ownership  # noqa: E402
 from tradeport.customers.services import _search_text, digits, mnemonic_for, name_key  # noqa: E402
@@ -115,17 +114,7 @@ def run(repeat: int) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    gen = sub.add_parser("generate")
-    gen.add_argument("--customers", type=int, default=100_000)
-    runner = sub.add_parser("run")
-    runner.add_argument("--repeat", type=int, default=40)
-    args = parser.parse_args(argv)
-    if args.command == "generate":
-        generate(args.customers)
-    else:
-        run(args.repeat)
+    generate_or_run(__doc__, generate, run, size_option="customers", size_default=100_000, argv=argv)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ mail from strangers and untriaged. Requests go through the whole Django stack
 with the test client; figures are per request, in milliseconds.
 """
 
-import argparse
 import os
 import random
 import sys
@@ -26,7 +25,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from timing import signed_in_client, time_requests  # noqa: E402
+from timing import generate_or_run, signed_in_client, time_requests  # noqa: E402
 
 from tradeport.accounts.models import Account  # noqa: E402
 from tradeport.customers.models import Customer, Ownership  # noqa: E402
@@ -111,17 +110,7 @@ def run(repeat: int) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    gen = sub.add_parser("generate")
-    gen.add_argument("--mails", type=int, default=1_000_000)
-    runner = sub.add_parser("run")
-    runner.add_argument("--repeat", type=int, default=40)
-    args = parser.parse_args(argv)
-    if args.command == "generate":
-        generate(args.mails)
-    else:
-        run(args.repeat)
+    generate_or_run(__doc__, generate, run, size_option="mails", size_default=1_000_000, argv=argv)
 
 
 if __name__ == "__main__":

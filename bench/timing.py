@@ -34,3 +34,18 @@ def time_requests(cases: dict, repeat: int) -> None:
         times.sort()
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
         print(f"  {label:45s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms")
+
+
+def generate_or_run(doc: str, generate, run, *, size_option: str, size_default: int, argv=None) -> None:
+    """The command line of a page benchmark: `generate --SIZE N` or `run --repeat N`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("generate").add_argument(f"--{size_option}", type=int, default=size_default, dest="size")
+    sub.add_parser("run").add_argument("--repeat", type=int, default=40)
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        generate(args.size)
+    else:
+        run(args.repeat)
