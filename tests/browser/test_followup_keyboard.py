@@ -1,0 +1,39 @@
+"""The follow-up screen by keyboard alone: j/k move through the list, Enter opens the mail in the
+reading pane, and the action keys work on the open mail."""
+
+import pytest
+from playwright.sync_api import expect
+
+from browser.steps import log_in
+from mailflow.conftest import raw_mail
+from tradeport.accounts.models import Account
+from tradeport.mail.models import Mail, Mailbox
+from tradeport.mail.services import message_ingest
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_manager_triages_by_keyboard(site, new_page):
+    """QUE-01, GEN-03, GEN-04, MAIL-11, MAIL-12: j/k/Enter open mail; e moves it to the trash; the counter follows."""
+    manager = Account.objects.get(username="manager")
+    manager.set_password("Harbour-Lights-42")
+    manager.must_change_password = False
+    manager.save()
+    mailbox = Mailbox.objects.create(address="info@tradeport.test", protocol="none")
+    for n in range(3):
+        message_ingest(mailbox=mailbox, raw=raw_mail(f"buyer{n}@stranger{n}.example", subject=f"Inquiry {n}",
+                                                     message_id=f"<kb{n}@stranger.example>"))
+    page = new_page("en-US")
+    log_in(page, site, "manager", "Harbour-Lights-42")
+    page.goto(f"{site}/mail/followup/undistributed/")
+    expect(page.locator("[data-counter=undistributed]")).to_have_text("3")
+    page.locator("body").press("j")
+    page.locator("body").press("j")
+    page.keyboard.press("Enter")
+    second = Mail.objects.get(message_id="<kb1@stranger.example>")
+    expect(page.locator("#mail-subject")).to_have_text("Inquiry 1")
+    page.keyboard.press("e")
+    expect(page.locator("[data-counter=undistributed]")).to_have_text("2")
+    expect(page.locator("#queue-table")).not_to_contain_text("Inquiry 1")
+    second.refresh_from_db()
+    assert second.triage_action == "trash"
