@@ -652,3 +652,16 @@ def test_bulk_block_of_a_mail_someone_already_handled_blocks_nobody(world, boss,
     assert events(mail) == [MailEvent.Action.DISTRIBUTED]
     assert message_ingest(mailbox=world["mailbox"], raw=raw_mail(
         "good.customer@buyer.example", message_id="<next@buyer.example>")).outcome == "stored"
+
+
+def test_blocking_from_a_mail_is_logged_once(world):
+    """MAIL-13, READ-17, GEN-05: one operation-log row for one block, whichever screen did it."""
+    from tradeport.audit.models import OperationLogEntry
+    from tradeport.mail.services import message_ingest
+    from tradeport.mail.triage import block_sender
+
+    mail = message_ingest(mailbox=world["mailbox"], raw=raw_mail("spam@junk.example",
+                                                                  message_id="<logged-once@junk.example>")).mail
+    before = OperationLogEntry.objects.filter(object_type="mail.blockedaddress").count()
+    block_sender(mail.from_address, actor=None, reason="spam", mail=mail)
+    assert OperationLogEntry.objects.filter(object_type="mail.blockedaddress").count() == before + 1

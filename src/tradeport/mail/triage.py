@@ -202,9 +202,7 @@ def block_sender(address: str, *, actor, reason: str = "", mail: Mail | None = N
         address=normalise(address), defaults={"blocked_by": actor, "reason": reason[:200]})
     if mail is not None:
         _event(mail, MailEvent.Action.BLOCKED, actor)
-    record_operation(module="mail", action="block", object_type="mail.blockedaddress",
-                     object_id=str(blocked.pk), object_repr=blocked.address)
-    return blocked
+    return blocked  # the operation log has it already: BlockedAddress is tracked (mail/apps.py)
 
 
 # The recycle bin (MAIL-12, SYS-04) ---------------------------------------------------------
