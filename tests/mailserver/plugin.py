@@ -4,5 +4,6 @@
 """
 
 from mailserver.dovecot import dovecot, dovecot_user
+from mailserver.smtp import smtp_sink
 
-__all__ = ["dovecot", "dovecot_user"]
+__all__ = ["dovecot", "dovecot_user", "smtp_sink"]

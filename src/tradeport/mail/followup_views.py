@@ -23,7 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from tradeport.accounts.permissions import function_required
-from tradeport.mail import queues, reading, triage
+from tradeport.mail import queues, reading, sending, triage
 from tradeport.mail.forms import (
     CopyForm,
     DistributeForm,
@@ -109,6 +109,7 @@ def _pane_context(request, mail: Mail, **extra) -> dict:
         "spam_form": SpamForm(),
         "may_create_record": request.user.has_perm("accounts.fn_customer_new"),
         "previewable": reading.PREVIEWABLE,
+        "may_send": sending.sendable_mailboxes(request.user).exists(),
     }
     context.update(extra)
     return context

@@ -1,5 +1,7 @@
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tradeport.customers.addresses import normalise
 from tradeport.mail.models import AddressRule, BlockedAddress, Mailbox
@@ -237,3 +239,60 @@ class CopyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["employees"].queryset = Employee.objects.active()
         self.fields["employees"].widget = EmployeePickerWidget(multiple=True)
+
+
+class AddressListField(forms.CharField):
+    """SEND-02: addresses typed and separated by ";"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "placeholder": "a@example.com; b@example.com"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        from tradeport.mail.sending import split_addresses
+
+        return split_addresses(super().clean(value))
+
+
+class ComposeForm(forms.Form):
+    """SEND-01..04, SEND-07, SEND-13: the compose form. Sending needs a recipient; a draft does not."""
+
+    mailbox = forms.ModelChoiceField(label=_("From"), queryset=Mailbox.objects.none(), empty_label=None)
+    to = AddressListField(label=pgettext_lazy("mail header", "To"))
+    cc = AddressListField(label=pgettext_lazy("mail header", "Cc"))
+    bcc = AddressListField(label=pgettext_lazy("mail header", "Bcc"),
+                           help_text=_("Recipients in BCC receive the mail without anyone seeing their address."))
+    subject = forms.CharField(label=_("Subject"), max_length=500, required=False)
+    body = forms.CharField(label=_("Message"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 14}))
+    files = MultipleFileField(label=_("Attachments"), required=False, widget=MultipleFileInput())
+    read_receipt = forms.BooleanField(label=_("Request a read receipt"), required=False)
+    follow_up_source = forms.BooleanField(label=_("Mark the mail I answer as followed up"), required=False)
+    follow_up_days = forms.IntegerField(label=_("Follow-up days"), required=False, min_value=0, max_value=365)
+
+    def __init__(self, *args, user=None, sending: bool = True, existing_size: int = 0, **kwargs):
+        from tradeport.mail.sending import sendable_mailboxes
+
+        super().__init__(*args, **kwargs)
+        self.sending = sending
+        self.existing_size = existing_size
+        self.fields["mailbox"].queryset = sendable_mailboxes(user)
+
+    def clean_files(self):
+        from tradeport.system import options
+
+        files = [f for f in self.cleaned_data.get("files") or [] if f]
+        limit_mb = options.get("attachment_size_limit_mb")
+        total = self.existing_size + sum(f.size for f in files)
+        if total > limit_mb * 1024 * 1024:
+            raise forms.ValidationError(_(
+                "The attachments come to %(size)s, over the limit of %(limit)s MB per mail. "
+                "Remove some, or send them in several mails.") % {
+                "size": filesizeformat(total), "limit": limit_mb})
+        return files
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.sending and not self.errors and not (cleaned.get("to") or cleaned.get("cc") or cleaned.get("bcc")):
+            self.add_error("to", _("Add at least one recipient."))
+        return cleaned

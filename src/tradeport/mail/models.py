@@ -227,6 +227,8 @@ class Mail(models.Model):
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Who wrote it, for mail sent through Tradeport (DAILY-04 lists it under their Sent).
+    sent_by = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = MailQuerySet.as_manager()
 
@@ -412,6 +414,8 @@ class MailEvent(models.Model):
         SPAM = "spam", _("marked as spam")
         BLOCKED = "blocked", _("sender blocked")
         COPIED = "copied", _("internal copy")
+        REPLIED = "replied", _("replied")
+        FORWARDED = "forwarded", _("forwarded")
 
     mail = models.ForeignKey(Mail, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=12, choices=Action)
@@ -457,3 +461,80 @@ class RemoteContentAllowance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.sender}"
+
+
+class OutgoingMail(models.Model):
+    """The durable outbox (SEND-01..17): a draft, or a mail waiting, being sent, sent or failed.
+
+    The bytes are built once when the mail is submitted and sent as stored, so a retry sends
+    exactly the same message, with the same Message-ID.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("outgoing mail", "Draft")
+        QUEUED = "queued", pgettext_lazy("outgoing mail", "Waiting to send")
+        SENDING = "sending", pgettext_lazy("outgoing mail", "Sending")
+        SENT = "sent", pgettext_lazy("outgoing mail", "Sent")
+        FAILED = "failed", pgettext_lazy("outgoing mail", "Failed")
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("New mail")
+        REPLY = "reply", _("Reply")
+        REPLY_ALL = "reply_all", _("Reply all")
+        FORWARD = "forward", _("Forward")
+        FORWARD_ATTACHED = "forward_eml", _("Forward as attachment")
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outgoing_mails")
+    employee = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="outgoing_mails",
+                                verbose_name=_("sender mailbox"))
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.NEW)
+    source = models.ForeignKey(Mail, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers")
+    state = models.CharField(max_length=8, choices=State, default=State.DRAFT)
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    read_receipt = models.BooleanField(_("request a read receipt"), default=False)
+    # Marks the mail answered as followed up once this one has left (QUE-03).
+    follow_up_source = models.BooleanField(default=False)
+    follow_up_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    raw_path = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    refused = models.JSONField(default=dict, blank=True)  # recipients the server refused while taking the rest
+    sent_at = models.DateTimeField(null=True, blank=True)
+    mail = models.OneToOneField(Mail, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+        indexes = [
+            models.Index(fields=["author", "state", "-id"], name="outbox_by_author"),
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id or str(self.pk)
+
+    @property
+    def recipients(self) -> list[str]:
+        """The envelope: BCC is here and never in the headers."""
+        return list(dict.fromkeys([*self.to, *self.cc, *self.bcc]))
+
+
+class OutgoingAttachment(models.Model):
+    outgoing = models.ForeignKey(OutgoingMail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveIntegerField()
+    path = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.filename

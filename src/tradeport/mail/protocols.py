@@ -1,4 +1,4 @@
-"""IMAP and POP3 clients: connect, log in, list and fetch. No ORM here.
+"""IMAP, POP3 and SMTP clients: connect, log in, list, fetch and send. No ORM here.
 
 The server's mail is never changed: IMAP folders are opened read-only and
 fetched with BODY.PEEK[]; POP3 messages are read with RETR and never deleted.
@@ -9,6 +9,7 @@ import imaplib
 import ipaddress
 import poplib
 import re
+import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
@@ -225,3 +226,32 @@ class Pop3Client(_Client):
         except Exception as exc:
             raise _translate(exc, self.server) from exc
         return b"\r\n".join(lines) + b"\r\n"
+
+
+class SmtpClient(_Client):
+    """Submission with the mailbox's security; logs in only when a user name is set (a relay may not ask)."""
+
+    auth_errors = (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError)
+
+    def _open(self, server: Server, context: ssl.SSLContext | None) -> smtplib.SMTP:
+        if server.security == "ssl":
+            return smtplib.SMTP_SSL(server.host, server.port, context=context, timeout=server.timeout)
+        conn = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        if server.security == "starttls":
+            conn.starttls(context=context)
+        return conn
+
+    def _login(self, conn: smtplib.SMTP, server: Server) -> None:
+        if server.username and server.password:
+            conn.login(server.username, server.password)
+
+    def _abandon(self, conn: smtplib.SMTP) -> None:
+        conn.close()
+
+    def _close(self, conn: smtplib.SMTP) -> None:
+        conn.quit()
+
+    def send(self, sender: str, recipients: list[str], message: bytes) -> dict[str, tuple[int, bytes]]:
+        """Hand the bytes over; returns the recipients the server refused while accepting the others.
+        SMTP errors are raised as they are: the caller tells temporary (4xx) from permanent (5xx)."""
+        return self.conn.sendmail(sender, recipients, message)

@@ -84,3 +84,23 @@ def purge_recycle_bin() -> int:
     from tradeport.system import options
 
     return purge(options.get("recycle_bin_retention_days"))
+
+
+@task()
+def send_outgoing(outgoing_id: int) -> str:
+    """SEND-14: send one outbox row; temporary failures come back through send_due_mail."""
+    from tradeport.mail.sending import deliver
+
+    return deliver(outgoing_id)
+
+
+@task()
+def send_due_mail() -> int:
+    """Retries whose wait is over, and rows left behind by a worker that died mid-send."""
+    from tradeport.mail.sending import deliver, due_ids, release_stale
+
+    release_stale()
+    ids = due_ids()
+    for outgoing_id in ids:
+        deliver(outgoing_id)
+    return len(ids)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tradeport.mail import followup_views, views
+from tradeport.mail import compose_views, followup_views, views
 
 app_name = "mail"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("import/<int:pk>/rerun/", views.import_rerun, name="import_rerun"),
     path("system/", views.system_mail, name="system_mail"),
     path("system/recycle-bin/", followup_views.recycle_bin, name="recycle_bin"),
+    path("compose/", compose_views.compose, name="compose"),
+    path("outbox/", compose_views.outbox, name="outbox"),
+    path("outbox/<int:pk>/<slug:action>/", compose_views.outbox_action, name="outbox_action"),
     path("followup/", followup_views.followup, name="followup"),
     path("followup/bulk/", followup_views.bulk, name="followup_bulk"),
     path("followup/undistributed/", followup_views.followup, {"queue": "undistributed"}, name="undistributed"),

@@ -27,9 +27,9 @@
       if (search) { event.preventDefault(); search.focus(); }
       return;
     }
-    // Frequent actions in the reading pane: the button that carries the key (e, d, m, t, f, x).
+    // Frequent actions in the reading pane (e, d, m, t, f, x, r, a, w) and the tree (c): the element that carries the key.
     var shortcut = !event.ctrlKey && !event.metaKey && !event.altKey &&
-      document.querySelector('#reading [data-key="' + event.key + '"]');
+      document.querySelector('#reading [data-key="' + event.key + '"], #queue-tree [data-key="' + event.key + '"]');
     if (shortcut) {
       event.preventDefault();
       shortcut.click();

@@ -1,0 +1,162 @@
+"""Compose, reply, forward (SEND-01..07, SEND-13, SEND-15, READ-02..05) and the outbox (SEND-14, SEND-17)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tradeport.mail import sending
+from tradeport.mail.followup_views import (
+    _default_days,
+    _employee,
+    _readable,
+    reader_required,
+)
+from tradeport.mail.forms import ComposeForm
+from tradeport.mail.models import Delivery, Mail, OutgoingAttachment, OutgoingMail
+
+SOURCE_KINDS = {k.value for k in OutgoingMail.Kind} - {OutgoingMail.Kind.NEW}
+
+
+def _source(request, kind: str, pk) -> Mail | None:
+    if kind not in SOURCE_KINDS:
+        return None
+    if not str(pk or "").isdigit():
+        raise Http404
+    return get_object_or_404(_readable(request).select_related("mailbox", "raw"), pk=pk)
+
+
+def _sender_name(request, mailbox) -> str:
+    employee = _employee(request)
+    return mailbox.display_name or (employee.name if employee else "")
+
+
+def _from_draft(draft: OutgoingMail) -> dict:
+    return {"mailbox": draft.mailbox_id, "to": "; ".join(draft.to), "cc": "; ".join(draft.cc),
+            "bcc": "; ".join(draft.bcc), "subject": draft.subject, "body": draft.body,
+            "read_receipt": draft.read_receipt, "follow_up_source": draft.follow_up_source,
+            "follow_up_days": draft.follow_up_days}
+
+
+@reader_required
+def compose(request):
+    """SEND-01: a new mail, a reply (?reply=), reply all, forward, forward as attachment, or a draft (?draft=)."""
+    draft = None
+    if str(request.GET.get("draft") or request.POST.get("draft") or "").isdigit():
+        draft = get_object_or_404(OutgoingMail.objects.select_related("source", "mailbox"), author=request.user,
+                                  state=OutgoingMail.State.DRAFT, pk=request.GET.get("draft") or request.POST["draft"])
+        kind, source = draft.kind, draft.source
+    else:
+        kind = next((k for k in SOURCE_KINDS if k in request.GET or request.POST.get("kind") == k),
+                    OutgoingMail.Kind.NEW)
+        source = _source(request, kind, request.GET.get(kind) or request.POST.get("source"))
+    if source is not None and not _readable(request).filter(pk=source.pk).exists():  # a draft's, since hidden
+        raise Http404
+    mailboxes = sending.sendable_mailboxes(request.user)
+    if not mailboxes.exists():
+        return render(request, "mail/compose.html", {"no_mailbox": True}, status=200)
+    existing = list(draft.attachments.all()) if draft else []
+    sending_now = request.method == "POST" and "send" in request.POST
+    if request.method == "POST":
+        form = ComposeForm(request.POST, request.FILES, user=request.user, sending=sending_now,
+                           existing_size=sum(a.size for a in existing))
+        if form.is_valid():
+            outgoing = _save(request, form, draft, kind, source)
+            if sending_now:
+                try:
+                    with transaction.atomic():
+                        sending.submit(outgoing, sender_name=_sender_name(request, outgoing.mailbox))
+                except sending.ComposeError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, _("Your mail is in the outbox and leaves in a moment."))
+                    return redirect("mail:outbox")
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect(f"{reverse('mail:compose')}?draft={outgoing.pk}")
+    else:
+        initial = _from_draft(draft) if draft else sending.defaults_for(kind, source, request.user)
+        if "to" in request.GET and not draft:
+            initial["to"] = request.GET["to"]
+        if source is not None and not draft and kind in (OutgoingMail.Kind.REPLY, OutgoingMail.Kind.REPLY_ALL):
+            employee = _employee(request)
+            pending = employee is not None and source.followed_up_at is None and Delivery.objects.filter(
+                mail=source, employee=employee, state=Delivery.State.PENDING).exists()
+            initial.update(follow_up_source=pending, follow_up_days=_default_days(source) if pending else None)
+        form = ComposeForm(initial=initial, user=request.user)
+    return render(request, "mail/compose.html", {
+        "form": form, "kind": kind, "kind_label": OutgoingMail.Kind(kind).label, "source": source, "draft": draft,
+        "attachments": existing, "forwarded": source.attachments.filter(inline=False)
+        if source is not None and kind == OutgoingMail.Kind.FORWARD else []})
+
+
+@transaction.atomic
+def _save(request, form: ComposeForm, draft: OutgoingMail | None, kind: str, source: Mail | None) -> OutgoingMail:
+    data = form.cleaned_data
+    outgoing = draft or OutgoingMail(author=request.user, employee=_employee(request), kind=kind, source=source)
+    outgoing.mailbox = data["mailbox"]
+    outgoing.to, outgoing.cc, outgoing.bcc = data["to"], data["cc"], data["bcc"]
+    outgoing.subject, outgoing.body = data["subject"], data["body"]
+    outgoing.read_receipt = data["read_receipt"]
+    outgoing.follow_up_source = bool(data["follow_up_source"] and source is not None)
+    outgoing.follow_up_days = data["follow_up_days"]
+    outgoing.updated_at = timezone.now()
+    outgoing.save()
+    for upload in data["files"]:
+        sending.store_attachment(outgoing, upload)
+    return outgoing
+
+
+STATE_FILTERS = {
+    "": None, "drafts": [OutgoingMail.State.DRAFT],
+    "waiting": [OutgoingMail.State.QUEUED, OutgoingMail.State.SENDING],
+    "failed": [OutgoingMail.State.FAILED], "sent": [OutgoingMail.State.SENT],
+}
+
+
+@reader_required
+def outbox(request):
+    """DAILY-05, SEND-15, SEND-17: the user's drafts, waiting, failed and sent mail, newest first."""
+    state = request.GET.get("state", "")
+    if state not in STATE_FILTERS:
+        raise Http404
+    rows = OutgoingMail.objects.filter(author=request.user).select_related("mailbox", "mail")
+    if STATE_FILTERS[state]:
+        rows = rows.filter(state__in=STATE_FILTERS[state])
+    page = Paginator(rows.order_by("-id"), 50).get_page(request.GET.get("page"))
+    labels = {"": _("All"), "drafts": _("Drafts"), "waiting": _("Waiting"), "failed": _("Failed"),
+              "sent": _("Sent")}
+    waiting = any(row.state in (OutgoingMail.State.QUEUED, OutgoingMail.State.SENDING) for row in page)
+    return render(request, "mail/outbox.html", {"page": page, "listing": {"page": page}, "state": state,
+                                                "filters": labels.items(), "waiting": waiting})
+
+
+@reader_required
+@require_POST
+def outbox_action(request, pk, action):
+    outgoing = get_object_or_404(OutgoingMail, pk=pk, author=request.user)
+    if action == "retry":
+        done = sending.retry(outgoing)
+        text = _("The mail is back in the outbox.") if done else _("Only a failed mail can be retried.")
+    elif action == "cancel":
+        done = sending.cancel(outgoing)
+        text = _("Sending cancelled; the mail is in your drafts.") if done else _("This mail has already left.")
+    elif action == "delete":
+        done = bool(OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.DRAFT).delete()[0])
+        text = _("Draft deleted.") if done else _("Only a draft can be deleted.")
+    elif action == "remove-attachment":
+        done = bool(OutgoingAttachment.objects.filter(
+            outgoing=outgoing, outgoing__state=OutgoingMail.State.DRAFT,
+            pk=request.POST.get("attachment") or 0).delete()[0])
+        if done:
+            return redirect(f"{reverse('mail:compose')}?draft={outgoing.pk}")
+        text = _("Only a draft can be changed.")
+    else:
+        raise Http404
+    (messages.success if done else messages.error)(request, text)
+    return redirect("mail:outbox")

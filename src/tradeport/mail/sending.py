@@ -1,0 +1,327 @@
+"""Writing and sending mail (SEND-01..17, READ-02..05): compose defaults, message building, the outbox.
+
+A submitted mail is built into bytes once and stored; the worker sends those bytes.
+Delivery claims the row with a conditional UPDATE and a lease, so two workers never send
+the same row. A worker that dies after the SMTP server took the message but before the
+commit leaves the row "sending" with an expired lease: it is then marked failed and
+never resent by itself, so a recipient gets at most one copy.
+"""
+
+import email.policy
+import mimetypes
+import re
+import smtplib
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, make_msgid
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tradeport.mail import protocols
+from tradeport.mail.models import (
+    Mail,
+    Mailbox,
+    MailEvent,
+    OutgoingAttachment,
+    OutgoingMail,
+)
+from tradeport.mail.protocols import MailServerError
+
+LEASE = timezone.timedelta(minutes=5)
+# Minutes to wait after each temporary failure; past the last one the mail is failed.
+BACKOFF_MINUTES = (1, 5, 15, 60, 240)
+SEPARATORS = re.compile(r"[;,\n]+")
+
+
+class ComposeError(Exception):
+    pass
+
+
+# Who may send from where --------------------------------------------------------------------
+
+def sendable_mailboxes(user):
+    """SEND-03: the system mailboxes, and the user's own personal ones; only those with an SMTP server."""
+    return Mailbox.objects.exclude(smtp_host="").filter(
+        Q(kind=Mailbox.Kind.SYSTEM) | Q(kind=Mailbox.Kind.PERSONAL, owner=user)).order_by("kind", "address")
+
+
+def split_addresses(text: str) -> list[str]:
+    """SEND-02: addresses typed one after another, separated by ";" (or "," or new lines).
+    Raises ValidationError naming each address that is not one."""
+    found, wrong = [], []
+    for part in SEPARATORS.split(text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        _name, address = getaddresses([part])[0]
+        try:
+            validate_email(address)
+        except ValidationError:
+            wrong.append(part)
+            continue
+        if address.lower() not in (a.lower() for a in found):
+            found.append(address)
+    if wrong:
+        raise ValidationError(_("Not an email address: %(list)s") % {"list": "; ".join(wrong)})
+    return found
+
+
+# Defaults for reply and forward --------------------------------------------------------------
+
+def _prefixed(prefix: str, subject: str) -> str:
+    stripped = subject.strip()
+    if stripped.lower().startswith(prefix.lower()):
+        return stripped
+    return f"{prefix} {stripped}".strip()
+
+
+def _quoted(mail: Mail) -> str:
+    when = (mail.date or mail.received_at).strftime("%Y-%m-%d %H:%M")
+    header = _("On %(when)s, %(sender)s wrote:") % {"when": when, "sender": mail.from_name or mail.from_address}
+    lines = (mail.text or "").splitlines()
+    return "\n\n" + header + "\n" + "\n".join("> " + line if line else ">" for line in lines)
+
+
+def _forwarded(mail: Mail) -> str:
+    rows = [
+        _("---------- Forwarded message ----------"),
+        _("From: %(value)s") % {"value": f"{mail.from_name} <{mail.from_address}>".strip()},
+        _("Date: %(value)s") % {"value": (mail.date or mail.received_at).strftime("%Y-%m-%d %H:%M")},
+        _("Subject: %(value)s") % {"value": mail.subject},
+        _("To: %(value)s") % {"value": ", ".join(mail.to)},
+    ]
+    return "\n\n" + "\n".join(rows) + "\n\n" + (mail.text or "")
+
+
+def own_addresses() -> set[str]:
+    return {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+
+
+def defaults_for(kind: str, source: Mail | None, user) -> dict:
+    """The form's starting values for a reply, a reply to all, a forward or a new mail."""
+    mailboxes = list(sendable_mailboxes(user))
+    mailbox = next((m for m in mailboxes if source and m.pk == source.mailbox_id), mailboxes[0] if mailboxes else None)
+    initial = {"mailbox": mailbox.pk if mailbox else None, "kind": kind}
+    if source is None:
+        return initial
+    ours = own_addresses()
+    if kind in (OutgoingMail.Kind.REPLY, OutgoingMail.Kind.REPLY_ALL):
+        # A reply to our own sent mail goes back to its recipients.
+        to = list(source.to) if source.direction == Mail.Direction.OUT else [source.from_address]
+        cc = []
+        if kind == OutgoingMail.Kind.REPLY_ALL:  # READ-03: everyone on the original but ourselves
+            others = [a for a in [*source.to, *source.cc] if a.lower() not in ours and a not in to]
+            cc = list(dict.fromkeys(others))
+        initial.update(to="; ".join(to), cc="; ".join(cc), subject=_prefixed("Re:", source.subject),
+                       body=_quoted(source))
+    else:
+        initial.update(subject=_prefixed("Fwd:", source.subject),
+                       body="" if kind == OutgoingMail.Kind.FORWARD_ATTACHED else _forwarded(source))
+    return initial
+
+
+# Building the message ------------------------------------------------------------------------
+
+def _attach(message: EmailMessage, data: bytes, filename: str, content_type: str) -> None:
+    """Chinese filenames go out as RFC 2231 (filename*= and name*=), which Outlook 2010+, Foxmail and Gmail read."""
+    maintype, _slash, subtype = (content_type or "application/octet-stream").partition("/")
+    if maintype in ("text", "message", "multipart"):  # sent as bytes: the original charset is kept
+        maintype, subtype = "application", "octet-stream"
+    message.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+    message.get_payload()[-1].set_param("name", filename)
+
+
+def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
+    """The message as it will leave: our Message-ID, threading headers, encoded Chinese (RFC 2047/2231)."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    mailbox = outgoing.mailbox
+    message["From"] = Address(display_name=sender_name or mailbox.display_name, addr_spec=mailbox.address)
+    if outgoing.to:
+        message["To"] = ", ".join(outgoing.to)
+    if outgoing.cc:
+        message["Cc"] = ", ".join(outgoing.cc)
+    message["Subject"] = outgoing.subject
+    message["Date"] = format_datetime(timezone.now())
+    message["Message-ID"] = outgoing.message_id
+    source = outgoing.source
+    if source is not None and source.message_id and outgoing.kind in (OutgoingMail.Kind.REPLY,
+                                                                       OutgoingMail.Kind.REPLY_ALL):
+        message["In-Reply-To"] = source.message_id
+        message["References"] = " ".join([*source.references[-20:], source.message_id])
+    if outgoing.read_receipt:
+        message["Disposition-Notification-To"] = mailbox.address
+    message.set_content(outgoing.body or "", cte="8bit" if outgoing.body.isascii() else "base64")
+    if source is not None and outgoing.kind == OutgoingMail.Kind.FORWARD:
+        for attachment in source.attachments.filter(inline=False, oversized=False):
+            with default_storage.open(attachment.path, "rb") as handle:
+                _attach(message, handle.read(), attachment.filename or "attachment", attachment.content_type)
+    if source is not None and outgoing.kind == OutgoingMail.Kind.FORWARD_ATTACHED:
+        with default_storage.open(source.raw.path, "rb") as handle:
+            raw = handle.read()
+        name = re.sub(r'[\\/:*?"<>|\r\n]+', "_", source.subject or "message")[:80] + ".eml"
+        # READ-05: the original, whole, as message/rfc822.
+        message.add_attachment(email.message_from_bytes(raw, policy=email.policy.default), filename=name)
+    for attachment in outgoing.attachments.all():
+        with default_storage.open(attachment.path, "rb") as handle:
+            _attach(message, handle.read(), attachment.filename, attachment.content_type)
+    return message.as_bytes()
+
+
+def store_attachment(outgoing: OutgoingMail, upload) -> OutgoingAttachment:
+    from tradeport.mail.services import _store_file
+
+    data = upload.read()
+    _digest, path = _store_file("attachments", data)
+    content_type = upload.content_type or mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
+    return OutgoingAttachment.objects.create(outgoing=outgoing, filename=upload.name[:255],
+                                             content_type=content_type, size=len(data), path=path)
+
+
+def submit(outgoing: OutgoingMail, *, sender_name: str = "") -> None:
+    """Into the outbox: build and store the bytes, then send as soon as a worker is free."""
+    from tradeport.mail.services import _store_file
+
+    if not outgoing.recipients:
+        raise ComposeError(_("Add at least one recipient."))
+    domain = outgoing.mailbox.address.rpartition("@")[2] or "tradeport.invalid"
+    outgoing.message_id = outgoing.message_id or make_msgid(domain=domain)
+    raw = build(outgoing, sender_name=sender_name)
+    _digest, outgoing.raw_path = _store_file("raw", raw)
+    outgoing.state = OutgoingMail.State.QUEUED
+    outgoing.next_attempt_at = timezone.now()
+    outgoing.last_error = ""
+    outgoing.updated_at = timezone.now()
+    outgoing.save()
+    transaction.on_commit(lambda: _enqueue(outgoing.pk))
+
+
+def _enqueue(outgoing_id: int) -> None:
+    from tradeport.mail.tasks import send_outgoing
+
+    send_outgoing.enqueue(outgoing_id=outgoing_id)
+
+
+def retry(outgoing: OutgoingMail) -> bool:
+    """SEND-17: a failed mail goes back into the outbox, with the same bytes and Message-ID."""
+    changed = OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.FAILED).update(
+        state=OutgoingMail.State.QUEUED, next_attempt_at=timezone.now(), attempts=0, updated_at=timezone.now())
+    if changed:
+        transaction.on_commit(lambda: _enqueue(outgoing.pk))
+    return bool(changed)
+
+
+def cancel(outgoing: OutgoingMail) -> bool:
+    """A mail still waiting returns to the drafts (SEND-08: editable until it leaves)."""
+    return bool(OutgoingMail.objects.filter(pk=outgoing.pk, state__in=[
+        OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED]).update(
+        state=OutgoingMail.State.DRAFT, raw_path="", updated_at=timezone.now()))
+
+
+# Delivery ------------------------------------------------------------------------------------
+
+def server_for(mailbox: Mailbox) -> protocols.Server:
+    from django.conf import settings
+
+    policy = settings.TRADEPORT_MAIL_PRIVATE_HOSTS
+    allow_private = policy == "all" or (policy == "system" and mailbox.kind == Mailbox.Kind.SYSTEM)
+    security = mailbox.smtp_security
+    port = mailbox.smtp_port or (465 if security == Mailbox.Security.SSL else 587 if security == "starttls" else 25)
+    return protocols.Server(mailbox.smtp_host, port, security, mailbox.smtp_username,
+                            mailbox.smtp_password, allow_private=allow_private)
+
+
+def _claim(outgoing_id: int) -> bool:
+    now = timezone.now()
+    return bool(OutgoingMail.objects.filter(
+        pk=outgoing_id, state=OutgoingMail.State.QUEUED, next_attempt_at__lte=now).update(
+        state=OutgoingMail.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1,
+        updated_at=now))
+
+
+def _server_words(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    return f"{exc.smtp_code} {text}"
+
+
+def deliver(outgoing_id: int) -> str:
+    """Send one outbox row if it is due; the outcome is on the row."""
+    if not _claim(outgoing_id):
+        return "not due"
+    outgoing = OutgoingMail.objects.select_related("mailbox", "source", "employee").get(pk=outgoing_id)
+    with default_storage.open(outgoing.raw_path, "rb") as handle:
+        raw = handle.read()
+    try:
+        with protocols.SmtpClient(server_for(outgoing.mailbox)) as client:
+            refused = client.send(outgoing.mailbox.address, outgoing.recipients, raw)
+    except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
+        words = "; ".join(f"{a}: {c} {m.decode(errors='replace')}" for a, (c, m) in exc.recipients.items())
+        temporary = all(400 <= c < 500 for c, _m in exc.recipients.values())
+        return _failed(outgoing, words, temporary=temporary)
+    except smtplib.SMTPResponseException as exc:
+        return _failed(outgoing, _server_words(exc), temporary=400 <= exc.smtp_code < 500)
+    except MailServerError as exc:
+        return _failed(outgoing, exc.message, temporary=exc.kind not in ("auth", "private", "dns"))
+    except (smtplib.SMTPException, OSError) as exc:
+        return _failed(outgoing, str(exc) or exc.__class__.__name__, temporary=True)
+    _sent(outgoing, raw, {a: f"{c} {m.decode(errors='replace')}" for a, (c, m) in refused.items()})
+    return "sent"
+
+
+def _failed(outgoing: OutgoingMail, words: str, *, temporary: bool) -> str:
+    now = timezone.now()
+    if temporary and outgoing.attempts <= len(BACKOFF_MINUTES):
+        wait = timezone.timedelta(minutes=BACKOFF_MINUTES[outgoing.attempts - 1])
+        OutgoingMail.objects.filter(pk=outgoing.pk).update(
+            state=OutgoingMail.State.QUEUED, next_attempt_at=now + wait, last_error=words, lease_until=None,
+            updated_at=now)
+        return "retry"
+    OutgoingMail.objects.filter(pk=outgoing.pk).update(
+        state=OutgoingMail.State.FAILED, last_error=words, lease_until=None, updated_at=now)
+    return "failed"
+
+
+@transaction.atomic
+def _sent(outgoing: OutgoingMail, raw: bytes, refused: dict) -> None:
+    """Filed as sent mail (SEND-14, MAIL-16): the customer's history, the author's Sent list."""
+    from tradeport.mail import triage
+    from tradeport.mail.services import message_ingest
+
+    result = message_ingest(mailbox=outgoing.mailbox, raw=raw, outgoing=True, followed_up=True)
+    mail = result.mail or Mail.objects.filter(mailbox=outgoing.mailbox, message_id=outgoing.message_id).first()
+    now = timezone.now()
+    if mail is not None:
+        Mail.objects.filter(pk=mail.pk).update(sent_by=outgoing.employee)
+    OutgoingMail.objects.filter(pk=outgoing.pk).update(
+        state=OutgoingMail.State.SENT, sent_at=now, mail=mail, refused=refused, lease_until=None,
+        last_error="", updated_at=now)
+    source = outgoing.source
+    if source is not None:
+        action = MailEvent.Action.REPLIED if outgoing.kind in (
+            OutgoingMail.Kind.REPLY, OutgoingMail.Kind.REPLY_ALL) else MailEvent.Action.FORWARDED
+        MailEvent.objects.create(mail=source, action=action, actor=outgoing.author, employee=outgoing.employee,
+                                 note=", ".join(outgoing.to))
+        if outgoing.follow_up_source and outgoing.employee is not None:
+            triage.mark_followed_up(source, employee=outgoing.employee, actor=outgoing.author, followed_up=True,
+                                    purpose=source.purpose, products=list(source.products.all()),
+                                    category=source.category, follow_up_days=outgoing.follow_up_days)
+
+
+def due_ids(now=None) -> list[int]:
+    now = now or timezone.now()
+    return list(OutgoingMail.objects.filter(state=OutgoingMail.State.QUEUED, next_attempt_at__lte=now)
+                .order_by("next_attempt_at").values_list("pk", flat=True)[:500])
+
+
+def release_stale(now=None) -> int:
+    """A worker died mid-send: the server may already have the mail, so it is not resent by itself."""
+    now = now or timezone.now()
+    return OutgoingMail.objects.filter(state=OutgoingMail.State.SENDING, lease_until__lt=now).update(
+        state=OutgoingMail.State.FAILED, lease_until=None, updated_at=now,
+        last_error=_("Sending was interrupted; the mail may already have left. "
+                     "Check with the recipient before you retry."))
