@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "tradeport.codes",
     "tradeport.customers",
     "tradeport.mail",
+    "tradeport.followup",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

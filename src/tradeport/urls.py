@@ -12,5 +12,6 @@ urlpatterns = [
     path("codes/", include("tradeport.codes.urls")),
     path("customers/", include("tradeport.customers.urls")),
     path("mail/", include("tradeport.mail.urls")),
+    path("followup/", include("tradeport.followup.urls")),
     path("", include("tradeport.accounts.urls")),
 ]

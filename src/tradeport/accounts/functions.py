@@ -47,7 +47,7 @@ MODULES: tuple[Module, ...] = (
     )),
     Module("followup", _("Follow-up"), "envelope-paper", (
         Function("fn_followup_management", _("Follow-up management"), "mail:followup", True),
-        Function("fn_contact_input", _("Contact input"), in_employee_template=True),
+        Function("fn_contact_input", _("Contact input"), "followup:contact_input", True),
         Function("fn_followup_query", _("Follow-up query"), in_employee_template=True),
         Function("fn_mail_distribution", _("Mail distribution"), "mail:undistributed"),
         Function("fn_mass_mail", _("Mass mail")),

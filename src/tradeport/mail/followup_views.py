@@ -110,6 +110,7 @@ def _pane_context(request, mail: Mail, **extra) -> dict:
         "may_create_record": request.user.has_perm("accounts.fn_customer_new"),
         "previewable": reading.PREVIEWABLE,
         "may_send": sending.sendable_mailboxes(request.user).exists(),
+        "may_record_contact": request.user.has_perm("accounts.fn_contact_input"),
     }
     context.update(extra)
     return context

@@ -1,0 +1,83 @@
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from tradeport.codes.models import CodeItem
+from tradeport.customers.forms import (
+    CodeChoiceField,
+    CodeMultipleChoiceField,
+    CustomerPickerWidget,
+)
+from tradeport.customers.models import Customer
+from tradeport.followup.models import ContactRecord
+from tradeport.mail.forms import MultipleFileField, MultipleFileInput
+from tradeport.org.models import Employee
+
+
+def may_record_for_others(user) -> bool:
+    """FUP-06: the salesperson defaults to the user; a manager may choose another."""
+    return user.is_administrator or user.has_perm("accounts.all_customers_inspection")
+
+
+class ContactRecordForm(forms.ModelForm):
+    """FUP-02..08: contact input."""
+
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    employee = forms.ModelChoiceField(label=_("Salesperson"), queryset=Employee.objects.none())
+    method = CodeChoiceField(label=_("Follow-up method"), queryset=CodeItem.objects.none())
+    direction = CodeChoiceField(label=_("Contact direction"), queryset=CodeItem.objects.none(), required=False)
+    purpose = CodeChoiceField(label=_("Contact purpose"), queryset=CodeItem.objects.none(), required=False)
+    category = CodeChoiceField(label=_("Category"), queryset=CodeItem.objects.none(), required=False)
+    products = CodeMultipleChoiceField(label=_("Products"), queryset=CodeItem.objects.none(), required=False,
+                                       widget=forms.SelectMultiple(attrs={"size": 5}))
+    occurred_at = forms.DateTimeField(label=_("Contact time"),
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    needs_follow_up = forms.BooleanField(label=_("Needs follow-up"), required=False)
+    next_follow_up = forms.DateField(label=_("Next follow-up date"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    files = MultipleFileField(label=_("Attachments"), required=False, widget=MultipleFileInput())
+
+    class Meta:
+        model = ContactRecord
+        fields = ["customer", "employee", "occurred_at", "method", "direction", "purpose", "category", "products",
+                  "subject", "content", "remarks", "needs_follow_up", "next_follow_up"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 5}), "remarks": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        from tradeport.org.widgets import EmployeePickerWidget
+
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["customer"].queryset = Customer.objects.visible_to(user).alive()
+        self.fields["customer"].widget = CustomerPickerWidget(user=user)
+        employee = user.employee
+        if may_record_for_others(user):
+            self.fields["employee"].queryset = Employee.objects.salespeople()
+            self.fields["employee"].widget = EmployeePickerWidget(salespeople=True)
+        else:
+            self.fields["employee"].queryset = Employee.objects.filter(pk=getattr(employee, "pk", None))
+            self.fields["employee"].disabled = True
+        if employee is not None and not self.initial.get("employee"):
+            self.initial["employee"] = employee.pk
+        for name, group in (("method", "followup_method"), ("direction", "contact_direction"),
+                            ("purpose", "contact_purpose"), ("category", "category"), ("products", "product")):
+            self.fields[name].queryset = CodeItem.objects.choices_for(group)
+
+    def clean_files(self):
+        from tradeport.system import options
+
+        files = [f for f in self.cleaned_data.get("files") or [] if f]
+        limit_mb = options.get("attachment_size_limit_mb")
+        total = sum(f.size for f in files)
+        if total > limit_mb * 1024 * 1024:
+            raise forms.ValidationError(_("The attachments come to %(size)s, over the limit of %(limit)s MB.") % {
+                "size": filesizeformat(total), "limit": limit_mb})
+        return files
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("needs_follow_up") and not cleaned.get("next_follow_up"):
+            self.add_error("next_follow_up", _("Choose the date of the next follow-up."))
+        if not cleaned.get("needs_follow_up"):
+            cleaned["next_follow_up"] = None
+        return cleaned

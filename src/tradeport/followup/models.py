@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tradeport.customers.models import Customer
+from tradeport.org.models import Employee
+
+
+class ContactRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """PERM-13: the records of customers the user may see."""
+        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
+
+
+class ContactRecord(models.Model):
+    """One entry of a customer's detailed follow-up record (FUP-01..08), entered by hand."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contact_records",
+                                 verbose_name=_("customer"))
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="contact_records",
+                                 verbose_name=_("salesperson"))
+    method = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("follow-up method"))
+    direction = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("contact direction"))
+    purpose = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("contact purpose"))
+    category = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("category"))
+    products = models.ManyToManyField("codes.CodeItem", blank=True, related_name="+", verbose_name=_("products"))
+    subject = models.CharField(_("subject"), max_length=300)
+    content = models.TextField(_("main content"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+    occurred_at = models.DateTimeField(_("contact time"), default=timezone.now)
+    next_follow_up = models.DateField(_("next follow-up date"), null=True, blank=True)
+    # READ-21: the mail this record answers, when it was entered from one.
+    mail = models.ForeignKey("mail.Mail", on_delete=models.SET_NULL, null=True, blank=True, related_name="contact_records")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ContactRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact record")
+        verbose_name_plural = _("contact records")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="contact_record_timeline"),
+            models.Index(fields=["employee", "-occurred_at"], name="contact_record_by_employee"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class ContactAttachment(models.Model):
+    """FUP-05: a scanned fax, a photo of a visit, a file from a chat."""
+
+    record = models.ForeignKey(ContactRecord, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveIntegerField()
+    path = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from tradeport.followup import views
+
+app_name = "followup"
+
+urlpatterns = [
+    path("contact/new/", views.contact_input, name="contact_input"),
+    path("records/", views.record_list, name="record_list"),
+    path("records/<int:pk>/", views.record_detail, name="record_detail"),
+    path("records/<int:pk>/attachments/<int:attachment_id>/", views.record_attachment, name="record_attachment"),
+]

@@ -1,0 +1,74 @@
+"""Contact input (FUP-02..08, READ-21, QUE-04) and the records it makes."""
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tradeport.accounts.permissions import function_required
+from tradeport.codes.models import CodeItem
+from tradeport.followup.forms import ContactRecordForm
+from tradeport.followup.models import ContactAttachment, ContactRecord
+from tradeport.followup.services import record_contact
+from tradeport.mail.models import Mail
+
+
+def _source_mail(request) -> Mail | None:
+    pk = request.GET.get("mail") or request.POST.get("mail")
+    if not str(pk or "").isdigit():
+        return None
+    return get_object_or_404(Mail.objects.visible_to(request.user).filter(deleted_at__isnull=True)
+                             .select_related("customer"), pk=pk)
+
+
+@function_required("fn_contact_input")
+def contact_input(request):
+    """FUP-02: a blank form, or one filled from a customer (?customer=) or a mail (?mail=, READ-21)."""
+    mail = _source_mail(request)
+    initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+    if mail is not None:
+        initial.update(customer=mail.customer_id, subject=mail.subject[:300], purpose=mail.purpose_id,
+                       category=mail.category_id, products=list(mail.products.values_list("pk", flat=True)))
+    elif str(request.GET.get("customer") or "").isdigit():
+        initial["customer"] = request.GET["customer"]
+    if str(request.GET.get("method") or "").isalnum():
+        initial["method"] = CodeItem.objects.of("followup_method").filter(
+            code=request.GET["method"]).values_list("pk", flat=True).first()
+    form = ContactRecordForm(request.POST or None, request.FILES or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        record = record_contact(form, actor=request.user, mail=mail)
+        messages.success(request, _("Contact recorded in the follow-up record of %(customer)s.") % {
+            "customer": record.customer.name})
+        return redirect("followup:record_detail", pk=record.pk)
+    return render(request, "followup/contact_input.html", {"form": form, "mail": mail})
+
+
+@function_required("fn_contact_input")
+def record_list(request):
+    """The user's own contact records, newest first (the customer timeline comes with VIEW-08)."""
+    records = ContactRecord.objects.visible_to(request.user).select_related("customer", "employee", "method")
+    if request.GET.get("customer", "").isdigit():
+        records = records.filter(customer_id=request.GET["customer"])
+    elif request.user.employee is not None:
+        records = records.filter(employee=request.user.employee)
+    page = Paginator(records.order_by("-occurred_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "followup/record_list.html", {"page": page, "listing": {"page": page}})
+
+
+@function_required("fn_contact_input")
+def record_detail(request, pk):
+    record = get_object_or_404(ContactRecord.objects.visible_to(request.user).select_related(
+        "customer", "employee", "method", "direction", "purpose", "category", "mail"), pk=pk)
+    return render(request, "followup/record_detail.html", {
+        "record": record, "attachments": record.attachments.all(), "products": record.products.all()})
+
+
+@function_required("fn_contact_input")
+def record_attachment(request, pk, attachment_id):
+    record = get_object_or_404(ContactRecord.objects.visible_to(request.user), pk=pk)
+    attachment = get_object_or_404(ContactAttachment, pk=attachment_id, record=record)
+    return FileResponse(default_storage.open(attachment.path, "rb"), as_attachment=True,
+                        filename=attachment.filename, content_type="application/octet-stream")

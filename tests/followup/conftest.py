@@ -1,0 +1,3 @@
+from mailflow.conftest import english, world
+
+__all__ = ["english", "world"]
