@@ -228,7 +228,8 @@ class Mail(models.Model):
                                    related_name="+")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Who wrote it, for mail sent through Tradeport (DAILY-04 lists it under their Sent).
-    sent_by = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sent_by = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                db_index=False)  # led by index mail_sent_by
 
     objects = MailQuerySet.as_manager()
 
@@ -245,6 +246,7 @@ class Mail(models.Model):
             # The undistributed queue. Not a partial index: SQLite cannot match one against a
             # query whose values are bound parameters, and fell back to scanning every mail.
             models.Index(fields=["route", "triaged_at", "deleted_at"], name="mail_triage_queue"),
+            models.Index(fields=["sent_by", "-id"], name="mail_sent_by"),
         ]
 
     def __str__(self) -> str:

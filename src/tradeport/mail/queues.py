@@ -8,7 +8,7 @@ index `mail_untriaged` and the delivery index (employee, state, mail).
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tradeport.mail.models import Delivery, InternalCopy, Mail, TriageAction
@@ -72,10 +72,9 @@ def mails(key: str, employee: Employee | None) -> QuerySet:
                                        deleted_at__isnull=True)
     elif key == "inbox":
         queryset = _delivered(employee, [Delivery.State.PENDING, Delivery.State.HANDLED])
-    elif key == "sent":  # DAILY-04: what left the user's own mailbox, and what the user sent from a system one
-        queryset = Mail.objects.filter(
-            Q(mailbox__owner__employee_code=employee.code) | Q(sent_by=employee),
-            direction=Mail.Direction.OUT, deleted_at__isnull=True) if employee else Mail.objects.none()
+    elif key == "sent":  # DAILY-04: what the user sent, from any mailbox (intake fills sent_by for personal ones)
+        queryset = Mail.objects.filter(sent_by=employee, direction=Mail.Direction.OUT,
+                                       deleted_at__isnull=True) if employee else Mail.objects.none()
     elif key == "trash":
         queryset = _delivered(employee, [Delivery.State.TRASH])
     elif key == "copies":

@@ -34,6 +34,7 @@ from tradeport.mail.parsing import (
 )
 from tradeport.mail.routing import RoutingIndex, route, suggest_customers
 from tradeport.mail.threads import ThreadFacts, adopt_orphans, participants, thread_keys
+from tradeport.org.models import Employee
 from tradeport.system import options
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,10 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
 
     limit = options.get("attachment_size_limit_mb") * 1024 * 1024
     state = Delivery.State.HANDLED if followed_up else Delivery.State.PENDING
+    # DAILY-04: what leaves a personal mailbox is its owner's sent mail.
+    owner = Employee.objects.filter(code=mailbox.owner.employee_code).first() if (
+        mailbox.kind == Mailbox.Kind.PERSONAL and mailbox.owner_id and mailbox.owner.employee_code
+        and any(item.outgoing for item in pending)) else None
     for item, decision, key in zip(pending, decisions, keys, strict=True):
         parsed = item.parsed
         suggested = suggestions.get(item.sender.rpartition("@")[2]) if decision.customer is None else None
@@ -247,7 +252,7 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
             text=parsed.text, html=parsed.html, has_remote_images=parsed.has_remote_images,
             defects=parsed.defects[:50], customer=decision.customer, contact_id=decision.contact_id,
             route=decision.route, route_reason=decision.reason[:500], route_facts=decision.facts,
-            suggested_customer=suggested,
+            suggested_customer=suggested, sent_by=owner if item.outgoing else None,
         )
         for attachment, (digest, path) in zip(parsed.attachments, item.files, strict=True):
             item.attachments.append(MailAttachment(
