@@ -61,22 +61,24 @@ def compose(request):
     if not mailboxes.exists():
         return render(request, "mail/compose.html", {"no_mailbox": True}, status=200)
     existing = list(draft.attachments.all()) if draft else []
+    forwarded = list(source.attachments.filter(inline=False, oversized=False)) \
+        if source is not None and kind == OutgoingMail.Kind.FORWARD else []
     sending_now = request.method == "POST" and "send" in request.POST
     if request.method == "POST":
         form = ComposeForm(request.POST, request.FILES, user=request.user, sending=sending_now,
-                           existing_size=sum(a.size for a in existing))
+                           existing_size=sum(a.size for a in [*existing, *forwarded]))
         if form.is_valid():
-            outgoing = _save(request, form, draft, kind, source)
-            if sending_now:
-                try:
-                    with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    outgoing = _save(request, form, draft, kind, source)
+                    if sending_now:
                         sending.submit(outgoing, sender_name=_sender_name(request, outgoing.mailbox))
-                except sending.ComposeError as exc:
-                    form.add_error(None, str(exc))
-                else:
+            except sending.ComposeError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if sending_now:
                     messages.success(request, _("Your mail is in the outbox and leaves in a moment."))
                     return redirect("mail:outbox")
-            else:
                 messages.success(request, _("Draft saved."))
                 return redirect(f"{reverse('mail:compose')}?draft={outgoing.pk}")
     else:
@@ -91,8 +93,7 @@ def compose(request):
         form = ComposeForm(initial=initial, user=request.user)
     return render(request, "mail/compose.html", {
         "form": form, "kind": kind, "kind_label": OutgoingMail.Kind(kind).label, "source": source, "draft": draft,
-        "attachments": existing, "forwarded": source.attachments.filter(inline=False)
-        if source is not None and kind == OutgoingMail.Kind.FORWARD else []})
+        "attachments": existing, "forwarded": forwarded})
 
 
 @transaction.atomic

@@ -278,6 +278,9 @@ class ComposeForm(forms.Form):
         self.existing_size = existing_size
         self.fields["mailbox"].queryset = sendable_mailboxes(user)
 
+    def clean_subject(self):
+        return " ".join(self.cleaned_data["subject"].splitlines())  # a header is one line
+
     def clean_files(self):
         from tradeport.system import options
 

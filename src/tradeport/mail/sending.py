@@ -11,8 +11,9 @@ import email.policy
 import mimetypes
 import re
 import smtplib
+import uuid
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, getaddresses, make_msgid
 
 from django.core.exceptions import ValidationError
@@ -82,7 +83,7 @@ def _prefixed(prefix: str, subject: str) -> str:
 
 
 def _quoted(mail: Mail) -> str:
-    when = (mail.date or mail.received_at).strftime("%Y-%m-%d %H:%M")
+    when = timezone.localtime(mail.date or mail.received_at).strftime("%Y-%m-%d %H:%M")
     header = _("On %(when)s, %(sender)s wrote:") % {"when": when, "sender": mail.from_name or mail.from_address}
     lines = (mail.text or "").splitlines()
     return "\n\n" + header + "\n" + "\n".join("> " + line if line else ">" for line in lines)
@@ -92,11 +93,16 @@ def _forwarded(mail: Mail) -> str:
     rows = [
         _("---------- Forwarded message ----------"),
         _("From: %(value)s") % {"value": f"{mail.from_name} <{mail.from_address}>".strip()},
-        _("Date: %(value)s") % {"value": (mail.date or mail.received_at).strftime("%Y-%m-%d %H:%M")},
+        _("Date: %(value)s") % {"value": timezone.localtime(mail.date or mail.received_at).strftime("%Y-%m-%d %H:%M")},
         _("Subject: %(value)s") % {"value": mail.subject},
         _("To: %(value)s") % {"value": ", ".join(mail.to)},
     ]
     return "\n\n" + "\n".join(rows) + "\n\n" + (mail.text or "")
+
+
+def _bare(headers: list[str]) -> list[str]:
+    """Addresses as stored ("Name <a@b>") down to the address itself."""
+    return [address for _name, address in getaddresses(headers) if address]
 
 
 def own_addresses() -> set[str]:
@@ -113,11 +119,11 @@ def defaults_for(kind: str, source: Mail | None, user) -> dict:
     ours = own_addresses()
     if kind in (OutgoingMail.Kind.REPLY, OutgoingMail.Kind.REPLY_ALL):
         # A reply to our own sent mail goes back to its recipients.
-        to = list(source.to) if source.direction == Mail.Direction.OUT else [source.from_address]
+        to = _bare(source.to) if source.direction == Mail.Direction.OUT else [source.from_address]
         cc = []
         if kind == OutgoingMail.Kind.REPLY_ALL:  # READ-03: everyone on the original but ourselves
-            others = [a for a in [*source.to, *source.cc] if a.lower() not in ours and a not in to]
-            cc = list(dict.fromkeys(others))
+            taken = {a.lower() for a in to} | ours
+            cc = [a for a in dict.fromkeys(_bare([*source.to, *source.cc])) if a.lower() not in taken]
         initial.update(to="; ".join(to), cc="; ".join(cc), subject=_prefixed("Re:", source.subject),
                        body=_quoted(source))
     else:
@@ -137,9 +143,25 @@ def _attach(message: EmailMessage, data: bytes, filename: str, content_type: str
     message.get_payload()[-1].set_param("name", filename)
 
 
+def _attach_original(message: EmailMessage, filename: str) -> bytes:
+    """READ-05: a message/rfc822 part holding a placeholder; build() puts the original's bytes in its place
+    afterwards, so they travel untouched (parsed and rebuilt, 8-bit headers would be lost)."""
+    placeholder = f"tradeport-original-{uuid.uuid4().hex}"
+    part = MIMEPart(policy=message.policy)
+    part["Content-Type"] = "message/rfc822"
+    part["Content-Transfer-Encoding"] = "8bit"
+    part["Content-Disposition"] = "attachment"
+    part.set_param("filename", filename, header="Content-Disposition")
+    part.set_payload(placeholder)
+    message.make_mixed()
+    message.attach(part)
+    return placeholder.encode()
+
+
 def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
     """The message as it will leave: our Message-ID, threading headers, encoded Chinese (RFC 2047/2231)."""
     message = EmailMessage(policy=email.policy.SMTP)
+    originals: dict[bytes, bytes] = {}
     mailbox = outgoing.mailbox
     message["From"] = Address(display_name=sender_name or mailbox.display_name, addr_spec=mailbox.address)
     if outgoing.to:
@@ -147,7 +169,7 @@ def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
     if outgoing.cc:
         message["Cc"] = ", ".join(outgoing.cc)
     message["Subject"] = outgoing.subject
-    message["Date"] = format_datetime(timezone.now())
+    message["Date"] = format_datetime(timezone.localtime())
     message["Message-ID"] = outgoing.message_id
     source = outgoing.source
     if source is not None and source.message_id and outgoing.kind in (OutgoingMail.Kind.REPLY,
@@ -156,7 +178,8 @@ def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
         message["References"] = " ".join([*source.references[-20:], source.message_id])
     if outgoing.read_receipt:
         message["Disposition-Notification-To"] = mailbox.address
-    message.set_content(outgoing.body or "", cte="8bit" if outgoing.body.isascii() else "base64")
+    # ASCII: 7bit, or quoted-printable when a line is too long for SMTP; anything else: base64.
+    message.set_content(outgoing.body or "", cte=None if outgoing.body.isascii() else "base64")
     if source is not None and outgoing.kind == OutgoingMail.Kind.FORWARD:
         for attachment in source.attachments.filter(inline=False, oversized=False):
             with default_storage.open(attachment.path, "rb") as handle:
@@ -165,12 +188,17 @@ def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
         with default_storage.open(source.raw.path, "rb") as handle:
             raw = handle.read()
         name = re.sub(r'[\\/:*?"<>|\r\n]+', "_", source.subject or "message")[:80] + ".eml"
-        # READ-05: the original, whole, as message/rfc822.
-        message.add_attachment(email.message_from_bytes(raw, policy=email.policy.default), filename=name)
+        originals[_attach_original(message, name)] = re.sub(rb"\r?\n", b"\r\n", raw).rstrip(b"\r\n")
     for attachment in outgoing.attachments.all():
         with default_storage.open(attachment.path, "rb") as handle:
             _attach(message, handle.read(), attachment.filename, attachment.content_type)
-    return message.as_bytes()
+    data = message.as_bytes()
+    if originals and any(message.get_boundary().encode() in o for o in originals.values()):
+        message.set_boundary(f"tradeport-{uuid.uuid4().hex}")  # the generator only checked the placeholder
+        data = message.as_bytes()
+    for placeholder, original in originals.items():
+        data = data.replace(placeholder, original, 1)
+    return data
 
 
 def store_attachment(outgoing: OutgoingMail, upload) -> OutgoingAttachment:
@@ -210,7 +238,8 @@ def _enqueue(outgoing_id: int) -> None:
 def retry(outgoing: OutgoingMail) -> bool:
     """SEND-17: a failed mail goes back into the outbox, with the same bytes and Message-ID."""
     changed = OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.FAILED).update(
-        state=OutgoingMail.State.QUEUED, next_attempt_at=timezone.now(), attempts=0, updated_at=timezone.now())
+        state=OutgoingMail.State.QUEUED, next_attempt_at=timezone.now(), attempts=0, last_error="",
+        updated_at=timezone.now())
     if changed:
         transaction.on_commit(lambda: _enqueue(outgoing.pk))
     return bool(changed)
