@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from tradeport.accounts.permissions import function_required
 from tradeport.codes.models import CodeItem
-from tradeport.followup.forms import ContactRecordForm
+from tradeport.followup.forms import ContactRecordForm, may_record_for_others
 from tradeport.followup.models import ContactAttachment, ContactRecord
 from tradeport.followup.services import record_contact
 from tradeport.mail.models import Mail
@@ -43,7 +43,8 @@ def contact_input(request):
         messages.success(request, _("Contact recorded in the follow-up record of %(customer)s.") % {
             "customer": record.customer.name})
         return redirect("followup:record_detail", pk=record.pk)
-    return render(request, "followup/contact_input.html", {"form": form, "mail": mail})
+    no_employee = request.user.employee is None and not may_record_for_others(request.user)
+    return render(request, "followup/contact_input.html", {"form": form, "mail": mail, "no_employee": no_employee})
 
 
 @function_required("fn_contact_input")

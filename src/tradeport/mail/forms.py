@@ -258,7 +258,8 @@ class AddressListField(forms.CharField):
 class ComposeForm(forms.Form):
     """SEND-01..04, SEND-07, SEND-13: the compose form. Sending needs a recipient; a draft does not."""
 
-    mailbox = forms.ModelChoiceField(label=_("From"), queryset=Mailbox.objects.none(), empty_label=None)
+    mailbox = forms.ModelChoiceField(label=pgettext_lazy("mail header", "From"), queryset=Mailbox.objects.none(),
+                                     empty_label=None)
     to = AddressListField(label=pgettext_lazy("mail header", "To"))
     cc = AddressListField(label=pgettext_lazy("mail header", "Cc"))
     bcc = AddressListField(label=pgettext_lazy("mail header", "Bcc"),
