@@ -51,7 +51,7 @@ MODULES: tuple[Module, ...] = (
         Function("fn_followup_query", _("Follow-up query"), in_employee_template=True),
         Function("fn_mail_distribution", _("Mail distribution"), "mail:undistributed"),
         Function("fn_mass_mail", _("Mass mail")),
-        Function("fn_mail_reviewer_setup", _("Mail reviewer set-up")),
+        Function("fn_mail_reviewer_setup", _("Mail reviewer set-up"), "mail:reviewer_setup"),
         Function("fn_reminder_days_setup", _("Reminder days set-up")),
     )),
     Module("inspection", _("Work inspection"), "binoculars", (
@@ -74,7 +74,7 @@ MODULES: tuple[Module, ...] = (
         Function("fn_change_password", _("Change password"), "accounts:password_change", True),
         Function("fn_personalization", _("Personalization"), "accounts:preferences", True),
         Function("fn_address_book", _("Personal address book"), in_employee_template=True),
-        Function("fn_common_phrases", _("Common phrases"), in_employee_template=True),
+        Function("fn_common_phrases", _("Common phrases"), "mail:phrase_list", True),
     )),
     Module("system", _("System management"), "gear", (
         Function("fn_code_groups", _("Code groups"), "codes:group_list"),

@@ -1,6 +1,7 @@
 """Compose, reply, forward (SEND-01..07, SEND-13, SEND-15, READ-02..05) and the outbox (SEND-14, SEND-17)."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -10,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tradeport.accounts.models import Account
+from tradeport.accounts.permissions import function_required
+from tradeport.audit.services import record_operation
 from tradeport.mail import sending
 from tradeport.mail.followup_views import (
     _default_days,
@@ -17,8 +21,17 @@ from tradeport.mail.followup_views import (
     _readable,
     reader_required,
 )
-from tradeport.mail.forms import ComposeForm
-from tradeport.mail.models import Delivery, Mail, OutgoingAttachment, OutgoingMail
+from tradeport.mail.forms import ComposeForm, ReviewerForm, ReviewForm
+from tradeport.mail.models import (
+    CommonPhrase,
+    Delivery,
+    Mail,
+    MailTemplate,
+    OutgoingAttachment,
+    OutgoingMail,
+    ReviewerAssignment,
+)
+from tradeport.system.lists import list_page
 
 SOURCE_KINDS = {k.value for k in OutgoingMail.Kind} - {OutgoingMail.Kind.NEW}
 
@@ -40,7 +53,8 @@ def _from_draft(draft: OutgoingMail) -> dict:
     return {"mailbox": draft.mailbox_id, "to": "; ".join(draft.to), "cc": "; ".join(draft.cc),
             "bcc": "; ".join(draft.bcc), "subject": draft.subject, "body": draft.body,
             "read_receipt": draft.read_receipt, "follow_up_source": draft.follow_up_source,
-            "follow_up_days": draft.follow_up_days}
+            "follow_up_days": draft.follow_up_days,
+            "send_at": timezone.localtime(draft.send_at) if draft.send_at else None}
 
 
 @reader_required
@@ -48,7 +62,7 @@ def compose(request):
     """SEND-01: a new mail, a reply (?reply=), reply all, forward, forward as attachment, or a draft (?draft=)."""
     draft = None
     if str(request.GET.get("draft") or request.POST.get("draft") or "").isdigit():
-        draft = get_object_or_404(OutgoingMail.objects.select_related("source", "mailbox"), author=request.user,
+        draft = get_object_or_404(OutgoingMail.objects.select_related("source", "mailbox", "reviewed_by"), author=request.user,
                                   state=OutgoingMail.State.DRAFT, pk=request.GET.get("draft") or request.POST["draft"])
         kind, source = draft.kind, draft.source
     else:
@@ -68,6 +82,8 @@ def compose(request):
         form = ComposeForm(request.POST, request.FILES, user=request.user, sending=sending_now,
                            existing_size=sum(a.size for a in [*existing, *forwarded]))
         if form.is_valid():
+            _schedule(form, source)
+        if form.is_valid():
             try:
                 with transaction.atomic():
                     outgoing = _save(request, form, draft, kind, source)
@@ -77,7 +93,7 @@ def compose(request):
                 form.add_error(None, str(exc))
             else:
                 if sending_now:
-                    messages.success(request, _("Your mail is in the outbox and leaves in a moment."))
+                    messages.success(request, _sent_message(outgoing))
                     return redirect("mail:outbox")
                 messages.success(request, _("Draft saved."))
                 return redirect(f"{reverse('mail:compose')}?draft={outgoing.pk}")
@@ -92,8 +108,40 @@ def compose(request):
             initial.update(follow_up_source=pending, follow_up_days=_default_days(source) if pending else None)
         form = ComposeForm(initial=initial, user=request.user)
     return render(request, "mail/compose.html", {
+        "templates": MailTemplate.objects.usable_by(request.user).only("name", "subject", "body"),
+        "phrases": CommonPhrase.objects.filter(owner=request.user).only("title", "content"),
+        "reviewer": sending.reviewer_for(request.user),
         "form": form, "kind": kind, "kind_label": OutgoingMail.Kind(kind).label, "source": source, "draft": draft,
         "attachments": existing, "forwarded": forwarded})
+
+
+def _schedule(form: ComposeForm, source: Mail | None) -> None:
+    """SEND-08: the time typed is the user's, or the customer's when asked; it must lie ahead."""
+    when = form.cleaned_data.get("send_at")
+    form.cleaned_data["send_at_zone"] = ""
+    if when is None:
+        return
+    if form.cleaned_data.get("customer_time"):
+        zone = sending.customer_zone(form.cleaned_data["to"], source)
+        if zone is None:
+            form.add_error("customer_time", _("None of the recipients is a customer whose region has a time zone."))
+            return
+        when = timezone.make_aware(timezone.make_naive(when), zone)
+        form.cleaned_data["send_at_zone"] = zone.key
+    if when <= timezone.now():
+        form.add_error("send_at", _("Choose a moment in the future, or leave it empty to send at once."))
+        return
+    form.cleaned_data["send_at"] = when
+
+
+def _sent_message(outgoing: OutgoingMail) -> str:
+    if outgoing.state == OutgoingMail.State.AWAITING:
+        return _("Your mail waits for the approval of %(reviewer)s.") % {
+            "reviewer": outgoing.reviewer.employee_name or outgoing.reviewer.username}
+    if outgoing.send_at:
+        return _("Your mail leaves at %(when)s.") % {
+            "when": timezone.localtime(outgoing.send_at).strftime("%Y-%m-%d %H:%M")}
+    return _("Your mail is in the outbox and leaves in a moment.")
 
 
 @transaction.atomic
@@ -106,6 +154,7 @@ def _save(request, form: ComposeForm, draft: OutgoingMail | None, kind: str, sou
     outgoing.read_receipt = data["read_receipt"]
     outgoing.follow_up_source = bool(data["follow_up_source"] and source is not None)
     outgoing.follow_up_days = data["follow_up_days"]
+    outgoing.send_at, outgoing.send_at_zone = data.get("send_at"), data.get("send_at_zone", "")
     outgoing.updated_at = timezone.now()
     outgoing.save()
     for upload in data["files"]:
@@ -115,7 +164,7 @@ def _save(request, form: ComposeForm, draft: OutgoingMail | None, kind: str, sou
 
 STATE_FILTERS = {
     "": None, "drafts": [OutgoingMail.State.DRAFT],
-    "waiting": [OutgoingMail.State.QUEUED, OutgoingMail.State.SENDING],
+    "waiting": [OutgoingMail.State.AWAITING, OutgoingMail.State.QUEUED, OutgoingMail.State.SENDING],
     "failed": [OutgoingMail.State.FAILED], "sent": [OutgoingMail.State.SENT],
 }
 
@@ -126,13 +175,17 @@ def outbox(request):
     state = request.GET.get("state", "")
     if state not in STATE_FILTERS:
         raise Http404
-    rows = OutgoingMail.objects.filter(author=request.user).select_related("mailbox", "mail")
+    rows = OutgoingMail.objects.filter(author=request.user).select_related("mailbox", "mail", "reviewer",
+                                                                          "reviewed_by")
     if STATE_FILTERS[state]:
         rows = rows.filter(state__in=STATE_FILTERS[state])
     page = Paginator(rows.order_by("-id"), 50).get_page(request.GET.get("page"))
     labels = {"": _("All"), "drafts": _("Drafts"), "waiting": _("Waiting"), "failed": _("Failed"),
               "sent": _("Sent")}
-    waiting = any(row.state in (OutgoingMail.State.QUEUED, OutgoingMail.State.SENDING) for row in page)
+    # Polls while something leaves soon; scheduled and awaiting rows do not change by themselves.
+    soon = timezone.now() + timezone.timedelta(minutes=2)
+    waiting = any(row.state == OutgoingMail.State.SENDING or (
+        row.state == OutgoingMail.State.QUEUED and row.next_attempt_at and row.next_attempt_at <= soon) for row in page)
     return render(request, "mail/outbox.html", {"page": page, "listing": {"page": page}, "state": state,
                                                 "filters": labels.items(), "waiting": waiting})
 
@@ -161,3 +214,68 @@ def outbox_action(request, pk, action):
         raise Http404
     (messages.success if done else messages.error)(request, text)
     return redirect("mail:outbox")
+
+
+# Approval (SEND-10..12) -----------------------------------------------------------------------
+
+@login_required
+def approval_list(request):
+    """SEND-11: the mail waiting for this reviewer, oldest first, each readable before deciding."""
+    rows = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).select_related(
+        "author", "mailbox").prefetch_related("attachments").order_by("id")
+    page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    return render(request, "mail/approval_list.html", {"page": page, "listing": {"page": page},
+                                                       "reject_form": ReviewForm()})
+
+
+@login_required
+@require_POST
+def approval_action(request, pk, action):
+    outgoing = get_object_or_404(OutgoingMail, pk=pk, reviewer=request.user)
+    if action == "approve":
+        done = sending.approve(outgoing, reviewer=request.user)
+        text = _("Approved: “%(subject)s” leaves now or at its time.") if done else _(
+            "This mail is no longer waiting for you.")
+    elif action == "reject":
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Say why the mail goes back, so that its author can fix it."))
+            return redirect("mail:approval_list")
+        done = sending.reject(outgoing, reviewer=request.user, comment=form.cleaned_data["comment"])
+        text = _("Returned to its author: “%(subject)s”.") if done else _("This mail is no longer waiting for you.")
+    else:
+        raise Http404
+    (messages.success if done else messages.error)(request, text % {"subject": outgoing.subject})
+    return redirect("mail:approval_list")
+
+
+@function_required("fn_mail_reviewer_setup")
+def reviewer_setup(request):
+    """SEND-12: every account with its current reviewer; [Modify] sets or clears it."""
+    accounts = Account.objects.company().filter(is_active=True).select_related("mail_reviewer__reviewer")
+    listing = list_page(request, accounts, search_fields=("username", "employee_name", "employee_code"),
+                        sort_fields={"username": "username", "name": "employee_name"}, default_sort="username")
+    return render(request, "mail/reviewer_setup.html", {"listing": listing})
+
+
+@function_required("fn_mail_reviewer_setup")
+def reviewer_modify(request, pk):
+    account = get_object_or_404(Account.objects.company(), pk=pk)
+    current = ReviewerAssignment.objects.filter(account=account).first()
+    form = ReviewerForm(request.POST or None, account=account,
+                        initial={"reviewer": current.reviewer.username if current else ""})
+    if request.method == "POST" and form.is_valid():
+        reviewer = form.cleaned_data["reviewer"]
+        if reviewer is None:
+            ReviewerAssignment.objects.filter(account=account).delete()
+            text = _("%(account)s sends without approval.")
+        else:
+            ReviewerAssignment.objects.update_or_create(account=account, defaults={
+                "reviewer": reviewer, "assigned_by": request.user, "assigned_at": timezone.now()})
+            text = _("%(reviewer)s now approves the mail of %(account)s.")
+        record_operation(module="mail", action="update", instance=account,
+                         changes={"mail_reviewer": reviewer.username if reviewer else ""})
+        messages.success(request, text % {"account": account.username,
+                                          "reviewer": reviewer.username if reviewer else ""})
+        return redirect("mail:reviewer_setup")
+    return render(request, "mail/reviewer_form.html", {"form": form, "account": account})

@@ -270,6 +270,9 @@ class ComposeForm(forms.Form):
     read_receipt = forms.BooleanField(label=_("Request a read receipt"), required=False)
     follow_up_source = forms.BooleanField(label=_("Mark the mail I answer as followed up"), required=False)
     follow_up_days = forms.IntegerField(label=_("Follow-up days"), required=False, min_value=0, max_value=365)
+    send_at = forms.DateTimeField(label=_("Send at"), required=False, help_text=_("Empty: at once."),
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    customer_time = forms.BooleanField(label=_("in the customer's local time"), required=False)
 
     def __init__(self, *args, user=None, sending: bool = True, existing_size: int = 0, **kwargs):
         from tradeport.mail.sending import sendable_mailboxes
@@ -300,3 +303,75 @@ class ComposeForm(forms.Form):
         if self.sending and not self.errors and not (cleaned.get("to") or cleaned.get("cc") or cleaned.get("bcc")):
             self.add_error("to", _("Add at least one recipient."))
         return cleaned
+
+
+class MailTemplateForm(forms.ModelForm):
+    shared = forms.BooleanField(label=_("Shared with everyone"), required=False,
+                                help_text=_("Shared templates are offered to every user; only managers share."))
+
+    class Meta:
+        from tradeport.mail.models import MailTemplate
+
+        model = MailTemplate
+        fields = ["name", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+
+    def __init__(self, *args, may_share: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if may_share:
+            self.fields["shared"].initial = self.instance.pk is not None and self.instance.owner_id is None
+        else:
+            del self.fields["shared"]
+
+
+class CommonPhraseForm(forms.ModelForm):
+    class Meta:
+        from tradeport.mail.models import CommonPhrase
+
+        model = CommonPhrase
+        fields = ["title", "content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 3})}
+
+
+class SenderSettingsForm(forms.ModelForm):
+    class Meta:
+        from tradeport.mail.models import SenderSettings
+
+        model = SenderSettings
+        fields = ["default_mailbox", "signature"]
+        widgets = {"signature": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"signature": _("Added below the text of every new mail and reply.")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        from tradeport.mail.sending import sendable_mailboxes
+
+        super().__init__(*args, **kwargs)
+        self.fields["default_mailbox"].queryset = sendable_mailboxes(user)
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewerForm(forms.Form):
+    """SEND-12: the reviewer's account name; empty: no approval needed."""
+
+    reviewer = forms.CharField(label=_("Current reviewer"), required=False, max_length=150,
+                               help_text=_("The account name of the reviewer. Empty: this account's mail needs no approval."))
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def clean_reviewer(self):
+        from tradeport.accounts.models import Account
+
+        name = self.cleaned_data["reviewer"].strip()
+        if not name:
+            return None
+        reviewer = Account.objects.filter(username=name, is_active=True).first()
+        if reviewer is None:
+            raise forms.ValidationError(_("No active account is called %(name)s.") % {"name": name})
+        if reviewer.pk == self.account.pk:
+            raise forms.ValidationError(_("An account cannot review its own mail."))
+        return reviewer

@@ -474,6 +474,7 @@ class OutgoingMail(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("outgoing mail", "Draft")
+        AWAITING = "awaiting", pgettext_lazy("outgoing mail", "Awaiting approval")
         QUEUED = "queued", pgettext_lazy("outgoing mail", "Waiting to send")
         SENDING = "sending", pgettext_lazy("outgoing mail", "Sending")
         SENT = "sent", pgettext_lazy("outgoing mail", "Sent")
@@ -502,6 +503,16 @@ class OutgoingMail(models.Model):
     # Marks the mail answered as followed up once this one has left (QUE-03).
     follow_up_source = models.BooleanField(default=False)
     follow_up_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # SEND-08: not before this moment; empty: at once.
+    send_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    send_at_zone = models.CharField(max_length=64, blank=True)  # the customer's zone it was chosen in
+    # SEND-10..12: who must approve it, and what they said.
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="mails_to_review")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
     message_id = models.CharField(max_length=300, blank=True)
     raw_path = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -520,6 +531,7 @@ class OutgoingMail(models.Model):
         indexes = [
             models.Index(fields=["author", "state", "-id"], name="outbox_by_author"),
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["reviewer", "state"], name="outbox_review_queue"),
         ]
 
     def __str__(self) -> str:
@@ -540,3 +552,76 @@ class OutgoingAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class MailTemplateQuerySet(models.QuerySet):
+    def usable_by(self, user):
+        """SEND-05: the user's own templates and the shared ones."""
+        return self.filter(Q(owner=user) | Q(owner__isnull=True))
+
+
+class MailTemplate(models.Model):
+    """SHORT-03, PERS-08: a reusable mail; without an owner it is shared with everyone."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="mail_templates")
+    name = models.CharField(_("template name"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    body = models.TextField(_("content"))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = MailTemplateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommonPhrase(models.Model):
+    """PERS-07: a snippet inserted at the cursor while writing (SEND-06)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="common_phrases")
+    title = models.CharField(_("title"), max_length=100)
+    content = models.TextField(_("content"))
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("common phrase")
+        verbose_name_plural = _("common phrases")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["owner", "position"], name="phrase_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SenderSettings(models.Model):
+    """PERS-05's mail part: the signature appended when composing and the default sender mailbox."""
+
+    account = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sender_settings")
+    signature = models.TextField(_("signature"), blank=True)
+    default_mailbox = models.ForeignKey(Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                        verbose_name=_("default sender mailbox"))
+
+    def __str__(self) -> str:
+        return str(self.account)
+
+
+class ReviewerAssignment(models.Model):
+    """SEND-12: this account's mail waits for the reviewer's approval before it leaves."""
+
+    account = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_reviewer")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviewed_accounts",
+                                 verbose_name=_("current reviewer"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(account=models.F("reviewer")), name="reviewer_not_self")]
+
+    def __str__(self) -> str:
+        return f"{self.account} → {self.reviewer}"

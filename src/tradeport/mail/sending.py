@@ -111,9 +111,17 @@ def own_addresses() -> set[str]:
 
 def defaults_for(kind: str, source: Mail | None, user) -> dict:
     """The form's starting values for a reply, a reply to all, a forward or a new mail."""
+    from tradeport.mail.models import SenderSettings
+
     mailboxes = list(sendable_mailboxes(user))
-    mailbox = next((m for m in mailboxes if source and m.pk == source.mailbox_id), mailboxes[0] if mailboxes else None)
-    initial = {"mailbox": mailbox.pk if mailbox else None, "kind": kind}
+    preferences = SenderSettings.objects.filter(account=user).first()
+    preferred = preferences.default_mailbox_id if preferences else None
+    # SEND-03: a reply leaves from the mailbox the mail came to; anything else from the user's default.
+    mailbox = (next((m for m in mailboxes if source and m.pk == source.mailbox_id), None)
+               or next((m for m in mailboxes if m.pk == preferred), None)
+               or (mailboxes[0] if mailboxes else None))
+    signature = f"\n\n-- \n{preferences.signature.strip()}" if preferences and preferences.signature.strip() else ""
+    initial = {"mailbox": mailbox.pk if mailbox else None, "kind": kind, "body": signature}
     if source is None:
         return initial
     ours = own_addresses()
@@ -125,10 +133,10 @@ def defaults_for(kind: str, source: Mail | None, user) -> dict:
             taken = {a.lower() for a in to} | ours
             cc = [a for a in dict.fromkeys(_bare([*source.to, *source.cc])) if a.lower() not in taken]
         initial.update(to="; ".join(to), cc="; ".join(cc), subject=_prefixed("Re:", source.subject),
-                       body=_quoted(source))
+                       body=signature + _quoted(source))
     else:
         initial.update(subject=_prefixed("Fwd:", source.subject),
-                       body="" if kind == OutgoingMail.Kind.FORWARD_ATTACHED else _forwarded(source))
+                       body=signature + ("" if kind == OutgoingMail.Kind.FORWARD_ATTACHED else _forwarded(source)))
     return initial
 
 
@@ -169,7 +177,7 @@ def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
     if outgoing.cc:
         message["Cc"] = ", ".join(outgoing.cc)
     message["Subject"] = outgoing.subject
-    message["Date"] = format_datetime(timezone.localtime())
+    message["Date"] = format_datetime(timezone.localtime(max(outgoing.send_at or timezone.now(), timezone.now())))
     message["Message-ID"] = outgoing.message_id
     source = outgoing.source
     if source is not None and source.message_id and outgoing.kind in (OutgoingMail.Kind.REPLY,
@@ -211,8 +219,17 @@ def store_attachment(outgoing: OutgoingMail, upload) -> OutgoingAttachment:
                                              content_type=content_type, size=len(data), path=path)
 
 
+def reviewer_for(user):
+    """SEND-12: the account that must approve this user's mail, if any."""
+    from tradeport.mail.models import ReviewerAssignment
+
+    assignment = ReviewerAssignment.objects.select_related("reviewer").filter(account=user).first()
+    return assignment.reviewer if assignment else None
+
+
 def submit(outgoing: OutgoingMail, *, sender_name: str = "") -> None:
-    """Into the outbox: build and store the bytes, then send as soon as a worker is free."""
+    """Into the outbox: build and store the bytes; then wait for the reviewer (SEND-10, no bypass),
+    or send at the scheduled time (SEND-08), or as soon as a worker is free."""
     from tradeport.mail.services import _store_file
 
     if not outgoing.recipients:
@@ -221,18 +238,61 @@ def submit(outgoing: OutgoingMail, *, sender_name: str = "") -> None:
     outgoing.message_id = outgoing.message_id or make_msgid(domain=domain)
     raw = build(outgoing, sender_name=sender_name)
     _digest, outgoing.raw_path = _store_file("raw", raw)
-    outgoing.state = OutgoingMail.State.QUEUED
-    outgoing.next_attempt_at = timezone.now()
+    outgoing.reviewer = reviewer_for(outgoing.author)
     outgoing.last_error = ""
     outgoing.updated_at = timezone.now()
+    if outgoing.reviewer is not None:
+        outgoing.state = OutgoingMail.State.AWAITING
+        outgoing.next_attempt_at = None
+        outgoing.save()
+        return
+    outgoing.state = OutgoingMail.State.QUEUED
+    outgoing.next_attempt_at = max(outgoing.send_at or timezone.now(), timezone.now())
     outgoing.save()
     transaction.on_commit(lambda: _enqueue(outgoing.pk))
+
+
+def approve(outgoing: OutgoingMail, *, reviewer) -> bool:
+    """SEND-11: the mail leaves at once, or at its scheduled time."""
+    now = timezone.now()
+    changed = OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.AWAITING, reviewer=reviewer).update(
+        state=OutgoingMail.State.QUEUED, next_attempt_at=max(outgoing.send_at or now, now), reviewed_by=reviewer,
+        reviewed_at=now, review_comment="", updated_at=now)
+    if changed:
+        transaction.on_commit(lambda: _enqueue(outgoing.pk))
+    return bool(changed)
+
+
+def reject(outgoing: OutgoingMail, *, reviewer, comment: str) -> bool:
+    """SEND-11: back to the author's drafts with the reviewer's comment."""
+    now = timezone.now()
+    return bool(OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.AWAITING,
+                                            reviewer=reviewer).update(
+        state=OutgoingMail.State.DRAFT, raw_path="", reviewed_by=reviewer, reviewed_at=now, review_comment=comment,
+        updated_at=now))
 
 
 def _enqueue(outgoing_id: int) -> None:
     from tradeport.mail.tasks import send_outgoing
 
     send_outgoing.enqueue(outgoing_id=outgoing_id)
+
+
+def customer_zone(outgoing_to: list[str], source: Mail | None):
+    """SEND-08: the time zone of the customer this mail goes to (the answered mail's, else the first
+    recipient's); None when no recipient is a customer with a known zone."""
+    import zoneinfo
+
+    from tradeport.customers.addresses import normalise
+    from tradeport.customers.models import EmailAddress
+
+    customer = source.customer if source is not None and source.customer_id else None
+    if customer is None and outgoing_to:
+        entry = EmailAddress.objects.select_related("customer__region").filter(
+            address__in=[normalise(a) for a in outgoing_to]).first()
+        customer = entry.customer if entry else None
+    zones = customer.region.effective_time_zones() if customer is not None and customer.region_id else []
+    return zoneinfo.ZoneInfo(zones[0]) if zones else None
 
 
 def retry(outgoing: OutgoingMail) -> bool:
@@ -248,7 +308,7 @@ def retry(outgoing: OutgoingMail) -> bool:
 def cancel(outgoing: OutgoingMail) -> bool:
     """A mail still waiting returns to the drafts (SEND-08: editable until it leaves)."""
     return bool(OutgoingMail.objects.filter(pk=outgoing.pk, state__in=[
-        OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED]).update(
+        OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED, OutgoingMail.State.AWAITING]).update(
         state=OutgoingMail.State.DRAFT, raw_path="", updated_at=timezone.now()))
 
 

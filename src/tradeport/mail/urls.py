@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tradeport.mail import compose_views, followup_views, views
+from tradeport.mail import compose_views, followup_views, views, writing_views
 
 app_name = "mail"
 
@@ -23,6 +23,18 @@ urlpatterns = [
     path("compose/", compose_views.compose, name="compose"),
     path("outbox/", compose_views.outbox, name="outbox"),
     path("outbox/<int:pk>/<slug:action>/", compose_views.outbox_action, name="outbox_action"),
+    path("approval/", compose_views.approval_list, name="approval_list"),
+    path("approval/<int:pk>/<slug:action>/", compose_views.approval_action, name="approval_action"),
+    path("reviewers/", compose_views.reviewer_setup, name="reviewer_setup"),
+    path("reviewers/<int:pk>/", compose_views.reviewer_modify, name="reviewer_modify"),
+    path("templates/", writing_views.template_list, name="template_list"),
+    path("templates/new/", writing_views.template_edit, name="template_create"),
+    path("templates/<int:pk>/", writing_views.template_edit, name="template_update"),
+    path("templates/<int:pk>/delete/", writing_views.template_delete, name="template_delete"),
+    path("phrases/", writing_views.phrase_list, name="phrase_list"),
+    path("phrases/<int:pk>/", writing_views.phrase_edit, name="phrase_update"),
+    path("phrases/<int:pk>/<slug:action>/", writing_views.phrase_action, name="phrase_action"),
+    path("settings/", writing_views.sender_settings, name="sender_settings"),
     path("followup/", followup_views.followup, name="followup"),
     path("followup/bulk/", followup_views.bulk, name="followup_bulk"),
     path("followup/undistributed/", followup_views.followup, {"queue": "undistributed"}, name="undistributed"),

@@ -49,7 +49,12 @@ def workbench(request):
     if request.user.has_perm("accounts.fn_followup_management"):
         counts = queues.counters(request.user, request.user.employee)
         tiles = [(queues.BY_KEY[key], counts[key]) for key in queues.COUNTED if key in counts]
-    return render(request, "system/workbench.html", {"tiles": tiles})
+    from tradeport.mail.models import OutgoingMail, ReviewerAssignment
+
+    # SEND-11: reviewers see what waits for them.
+    awaiting = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).count() \
+        if ReviewerAssignment.objects.filter(reviewer=request.user).exists() else None
+    return render(request, "system/workbench.html", {"tiles": tiles, "awaiting": awaiting})
 
 
 @admin_required

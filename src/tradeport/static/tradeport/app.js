@@ -175,3 +175,30 @@
     event.preventDefault();
   });
 })();
+
+// Compose (SEND-05, SEND-06): a template or a common phrase goes in at the cursor of the body;
+// a template's subject fills an empty subject.
+(function () {
+  "use strict";
+  function insertAtCursor(field, text) {
+    var start = field.selectionStart || 0, end = field.selectionEnd || 0;
+    field.value = field.value.slice(0, start) + text + field.value.slice(end);
+    field.selectionStart = field.selectionEnd = start + text.length;
+    field.focus();
+  }
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    var targetId = select.getAttribute("data-insert-template") || select.getAttribute("data-insert-phrase");
+    if (!targetId || !select.value) { return; }
+    var option = select.options[select.selectedIndex];
+    var body = document.getElementById(targetId);
+    if (select.hasAttribute("data-insert-template")) {
+      var subject = document.getElementById("id_subject");
+      if (subject && !subject.value && option.getAttribute("data-subject")) {
+        subject.value = option.getAttribute("data-subject");
+      }
+    }
+    insertAtCursor(body, option.getAttribute("data-text") || "");
+    select.value = "";
+  });
+})();
