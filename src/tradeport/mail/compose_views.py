@@ -1,5 +1,7 @@
 """Compose, reply, forward (SEND-01..07, SEND-13, SEND-15, READ-02..05) and the outbox (SEND-14, SEND-17)."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -61,10 +63,23 @@ def _from_draft(draft: OutgoingMail) -> dict:
 def compose(request):
     """SEND-01: a new mail, a reply (?reply=), reply all, forward, forward as attachment, or a draft (?draft=)."""
     draft = None
-    if str(request.GET.get("draft") or request.POST.get("draft") or "").isdigit():
-        draft = get_object_or_404(OutgoingMail.objects.select_related("source", "mailbox", "reviewed_by"), author=request.user,
-                                  state=OutgoingMail.State.DRAFT, pk=request.GET.get("draft") or request.POST["draft"])
+    compose_key = request.POST.get("compose_key", "")[:36] if request.method == "POST" else str(uuid.uuid4())
+    earlier = OutgoingMail.objects.filter(author=request.user, compose_key=compose_key).first() if compose_key else None
+    if earlier is not None and earlier.state != OutgoingMail.State.DRAFT:
+        messages.info(request, _("This mail was already sent from this form."))  # a second click, or Back
+        return redirect("mail:outbox")
+    if earlier is not None:
+        draft = earlier
         kind, source = draft.kind, draft.source
+    elif str(request.GET.get("draft") or request.POST.get("draft") or "").isdigit():
+        draft = get_object_or_404(OutgoingMail.objects.select_related("source", "mailbox", "reviewed_by"),
+                                  author=request.user, state=OutgoingMail.State.DRAFT, pk=request.GET.get("draft") or request.POST["draft"])
+        kind, source = draft.kind, draft.source
+        if request.method == "GET":  # the form carries the draft's own key from now on
+            if draft.compose_key:
+                compose_key = draft.compose_key
+            else:
+                OutgoingMail.objects.filter(pk=draft.pk).update(compose_key=compose_key)
     else:
         kind = next((k for k in SOURCE_KINDS if k in request.GET or request.POST.get("kind") == k),
                     OutgoingMail.Kind.NEW)
@@ -86,7 +101,7 @@ def compose(request):
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    outgoing = _save(request, form, draft, kind, source)
+                    outgoing = _save(request, form, draft, kind, source, compose_key=compose_key)
                     if sending_now:
                         sending.submit(outgoing, sender_name=_sender_name(request, outgoing.mailbox))
             except sending.ComposeError as exc:
@@ -144,10 +159,34 @@ def _sent_message(outgoing: OutgoingMail) -> str:
     return _("Your mail is in the outbox and leaves in a moment.")
 
 
+@reader_required
+@require_POST
+def compose_autosave(request):
+    """SEND-15: drafts save themselves; the text fields only (attachments are saved with [Save draft] or [Send])."""
+    compose_key = request.POST.get("compose_key", "")[:36]
+    draft = OutgoingMail.objects.filter(author=request.user, compose_key=compose_key).first() if compose_key else None
+    if draft is None and str(request.POST.get("draft") or "").isdigit():
+        draft = OutgoingMail.objects.filter(author=request.user, pk=request.POST["draft"]).first()
+    if (draft is not None and draft.state != OutgoingMail.State.DRAFT) or (
+            draft is None and str(request.POST.get("draft") or "").isdigit()):  # sent or submitted meanwhile
+            return render(request, "mail/_autosave.html", {"autosave_error": _("Not saved: this mail has left the drafts.")})
+    kind = request.POST.get("kind") if request.POST.get("kind") in SOURCE_KINDS else OutgoingMail.Kind.NEW
+    source = draft.source if draft else _source(request, kind, request.POST.get("source"))
+    form = ComposeForm(request.POST, user=request.user, sending=False)
+    if not form.is_valid():
+        return render(request, "mail/_autosave.html", {"autosave_error": _("Not saved yet: check the fields marked in red when you send.")})
+    form.cleaned_data["files"] = []
+    saved = _save(request, form, draft, draft.kind if draft else kind, source, compose_key=compose_key)
+    return render(request, "mail/_autosave.html", {"saved_at": timezone.localtime(saved.updated_at),
+                                                   "saved_draft": saved})
+
+
 @transaction.atomic
-def _save(request, form: ComposeForm, draft: OutgoingMail | None, kind: str, source: Mail | None) -> OutgoingMail:
+def _save(request, form: ComposeForm, draft: OutgoingMail | None, kind: str, source: Mail | None, *,
+          compose_key: str = "") -> OutgoingMail:
     data = form.cleaned_data
-    outgoing = draft or OutgoingMail(author=request.user, employee=_employee(request), kind=kind, source=source)
+    outgoing = draft or OutgoingMail(author=request.user, employee=_employee(request), kind=kind, source=source,
+                                     compose_key=compose_key)
     outgoing.mailbox = data["mailbox"]
     outgoing.to, outgoing.cc, outgoing.bcc = data["to"], data["cc"], data["bcc"]
     outgoing.subject, outgoing.body = data["subject"], data["body"]

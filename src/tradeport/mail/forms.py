@@ -258,6 +258,9 @@ class AddressListField(forms.CharField):
 class ComposeForm(forms.Form):
     """SEND-01..04, SEND-07, SEND-13: the compose form. Sending needs a recipient; a draft does not."""
 
+    # Laid out in their own rows under the body.
+    bottom_fields = ("read_receipt", "follow_up_source", "follow_up_days", "files", "send_at", "customer_time")
+
     mailbox = forms.ModelChoiceField(label=pgettext_lazy("mail header", "From"), queryset=Mailbox.objects.none(),
                                      empty_label=None)
     to = AddressListField(label=pgettext_lazy("mail header", "To"))

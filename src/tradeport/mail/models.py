@@ -493,6 +493,9 @@ class OutgoingMail(models.Model):
                                 verbose_name=_("sender mailbox"))
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.NEW)
     source = models.ForeignKey(Mail, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers")
+    # One per compose form opened: autosave, [Save draft] and [Send] find the same row, and a
+    # double-clicked [Send] sends once.
+    compose_key = models.CharField(max_length=36, blank=True)
     state = models.CharField(max_length=8, choices=State, default=State.DRAFT)
     to = models.JSONField(default=list, blank=True)
     cc = models.JSONField(default=list, blank=True)
@@ -533,6 +536,8 @@ class OutgoingMail(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["reviewer", "state"], name="outbox_review_queue"),
         ]
+        constraints = [models.UniqueConstraint(fields=["author", "compose_key"], condition=~Q(compose_key=""),
+                                               name="one_outgoing_per_compose_form")]
 
     def __str__(self) -> str:
         return self.subject or self.message_id or str(self.pk)

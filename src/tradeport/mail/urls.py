@@ -21,6 +21,7 @@ urlpatterns = [
     path("system/", views.system_mail, name="system_mail"),
     path("system/recycle-bin/", followup_views.recycle_bin, name="recycle_bin"),
     path("compose/", compose_views.compose, name="compose"),
+    path("compose/autosave/", compose_views.compose_autosave, name="compose_autosave"),
     path("outbox/", compose_views.outbox, name="outbox"),
     path("outbox/<int:pk>/<slug:action>/", compose_views.outbox_action, name="outbox_action"),
     path("approval/", compose_views.approval_list, name="approval_list"),
