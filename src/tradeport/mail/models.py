@@ -523,6 +523,9 @@ class OutgoingMail(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     refused = models.JSONField(default=dict, blank=True)  # recipients the server refused while taking the rest
+    # A worker died mid-send: before sending again, the Sent folder is searched for the Message-ID.
+    interrupted = models.BooleanField(default=False)
+    copy_note = models.CharField(max_length=300, blank=True)  # where the copy of the sent mail went, or why not
     sent_at = models.DateTimeField(null=True, blank=True)
     mail = models.OneToOneField(Mail, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing")
     created_at = models.DateTimeField(default=timezone.now)

@@ -12,6 +12,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -20,6 +21,8 @@ from tradeport.conf import env_str
 
 UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 FETCH_UID = re.compile(rb"UID (\d+)")
+LIST_LINE = re.compile(rb'\((?P<flags>[^)]*)\) (?:"[^"]*"|NIL) (?P<name>.+)$')
+SENT_NAMES = ("Sent", "Sent Messages", "Sent Items", "INBOX.Sent")
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,44 @@ class ImapClient(_Client):
                 if match:
                     found.append((int(match.group(1)), item[1]))
         return sorted(found)
+
+
+    def sent_folder(self) -> str | None:
+        """The folder the server marks \\Sent (RFC 6154), else one with a usual name."""
+        try:
+            typ, data = self.conn.list()
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        names = {}
+        for line in self._ok(typ, data, "LIST"):
+            match = LIST_LINE.match(line) if isinstance(line, bytes) else None
+            if match:
+                name = match.group("name").decode(errors="replace").strip('"')
+                names[name] = match.group("flags").decode(errors="replace").lower()
+        flagged = [n for n, flags in names.items() if "\\sent" in flags]
+        if flagged:
+            return flagged[0]
+        return next((n for n in SENT_NAMES if n in names), None)
+
+    def append(self, folder: str, message: bytes) -> None:
+        """Store a copy of a sent message, marked read."""
+        try:
+            typ, data = self.conn.append(_quote(folder), "(\\Seen)", imaplib.Time2Internaldate(time.time()), message)
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        self._ok(typ, data, "APPEND")
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        self.open(folder)
+        try:
+            typ, data = self.conn.uid("SEARCH", "HEADER", "Message-ID", _quote_string(message_id))
+        except Exception as exc:
+            raise _translate(exc, self.server) from exc
+        return bool(b" ".join(self._ok(typ, data, "SEARCH")).split())
+
+
+def _quote_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _quote(folder: str) -> str:

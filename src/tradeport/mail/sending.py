@@ -4,7 +4,10 @@ A submitted mail is built into bytes once and stored; the worker sends those byt
 Delivery claims the row with a conditional UPDATE and a lease, so two workers never send
 the same row. A worker that dies after the SMTP server took the message but before the
 commit leaves the row "sending" with an expired lease: it is then marked failed and
-never resent by itself, so a recipient gets at most one copy.
+never resent by itself, so a recipient gets at most one copy. When the author retries it,
+the worker first searches the mailbox's Sent folder (IMAP) for its Message-ID: the copy is
+stored there right after the SMTP server accepts, so a send interrupted after that point is
+recognised as sent. The window left is between the server's acceptance and that copy.
 """
 
 import email.policy
@@ -345,6 +348,9 @@ def deliver(outgoing_id: int) -> str:
     outgoing = OutgoingMail.objects.select_related("mailbox", "source", "employee").get(pk=outgoing_id)
     with default_storage.open(outgoing.raw_path, "rb") as handle:
         raw = handle.read()
+    if outgoing.interrupted and _copy_in_sent_folder(outgoing):
+        _sent(outgoing, raw, {}, copy_note=_("The interrupted attempt had reached the server; not sent again."))
+        return "found"
     try:
         with protocols.SmtpClient(server_for(outgoing.mailbox)) as client:
             refused = client.send(outgoing.mailbox.address, outgoing.recipients, raw)
@@ -358,8 +364,47 @@ def deliver(outgoing_id: int) -> str:
         return _failed(outgoing, exc.message, temporary=exc.kind not in ("auth", "private", "dns"))
     except (smtplib.SMTPException, OSError) as exc:
         return _failed(outgoing, str(exc) or exc.__class__.__name__, temporary=True)
-    _sent(outgoing, raw, {a: f"{c} {m.decode(errors='replace')}" for a, (c, m) in refused.items()})
+    note = _append_copy(outgoing, raw)
+    _sent(outgoing, raw, {a: f"{c} {m.decode(errors='replace')}" for a, (c, m) in refused.items()}, copy_note=note)
     return "sent"
+
+
+def _imap_server(mailbox: Mailbox):
+    from tradeport.mail.services import server_for as imap_server_for
+
+    if mailbox.protocol != Mailbox.Protocol.IMAP or not mailbox.host:
+        return None
+    return imap_server_for(mailbox)
+
+
+def _append_copy(outgoing: OutgoingMail, raw: bytes) -> str:
+    """SEND-14: a copy in the mailbox's Sent folder, so other mail programs see it too. Best effort:
+    the mail has already left, so a failure here is noted, not retried."""
+    server = _imap_server(outgoing.mailbox)
+    if server is None:
+        return ""
+    try:
+        with protocols.ImapClient(server) as client:
+            folder = client.sent_folder()
+            if folder is None:
+                return _("The server has no Sent folder; no copy was stored there.")
+            client.append(folder, raw)
+            return _("Copy stored in %(folder)s.") % {"folder": folder}
+    except MailServerError as exc:
+        return _("Sent, but the copy for the Sent folder failed: %(reason)s") % {"reason": exc.message}
+
+
+def _copy_in_sent_folder(outgoing: OutgoingMail) -> bool:
+    """The Message-ID check that closes the window of an interrupted send (see the module docstring)."""
+    server = _imap_server(outgoing.mailbox)
+    if server is None or not outgoing.message_id:
+        return False
+    try:
+        with protocols.ImapClient(server) as client:
+            folder = client.sent_folder()
+            return folder is not None and client.has_message_id(folder, outgoing.message_id)
+    except MailServerError:
+        return False
 
 
 def _failed(outgoing: OutgoingMail, words: str, *, temporary: bool) -> str:
@@ -376,7 +421,7 @@ def _failed(outgoing: OutgoingMail, words: str, *, temporary: bool) -> str:
 
 
 @transaction.atomic
-def _sent(outgoing: OutgoingMail, raw: bytes, refused: dict) -> None:
+def _sent(outgoing: OutgoingMail, raw: bytes, refused: dict, *, copy_note: str = "") -> None:
     """Filed as sent mail (SEND-14, MAIL-16): the customer's history, the author's Sent list."""
     from tradeport.mail import triage
     from tradeport.mail.services import message_ingest
@@ -388,7 +433,7 @@ def _sent(outgoing: OutgoingMail, raw: bytes, refused: dict) -> None:
         Mail.objects.filter(pk=mail.pk).update(sent_by=outgoing.employee)
     OutgoingMail.objects.filter(pk=outgoing.pk).update(
         state=OutgoingMail.State.SENT, sent_at=now, mail=mail, refused=refused, lease_until=None,
-        last_error="", updated_at=now)
+        last_error="", interrupted=False, copy_note=copy_note[:300], updated_at=now)
     source = outgoing.source
     if source is not None:
         action = MailEvent.Action.REPLIED if outgoing.kind in (
@@ -411,6 +456,6 @@ def release_stale(now=None) -> int:
     """A worker died mid-send: the server may already have the mail, so it is not resent by itself."""
     now = now or timezone.now()
     return OutgoingMail.objects.filter(state=OutgoingMail.State.SENDING, lease_until__lt=now).update(
-        state=OutgoingMail.State.FAILED, lease_until=None, updated_at=now,
-        last_error=_("Sending was interrupted; the mail may already have left. "
-                     "Check with the recipient before you retry."))
+        state=OutgoingMail.State.FAILED, lease_until=None, updated_at=now, interrupted=True,
+        last_error=_("Sending was interrupted; the mail may already have left. Retrying first looks for it "
+                     "in the mailbox's Sent folder; without one, check with the recipient before you retry."))
