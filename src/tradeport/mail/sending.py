@@ -291,9 +291,10 @@ def customer_zone(outgoing_to: list[str], source: Mail | None):
 
     customer = source.customer if source is not None and source.customer_id else None
     if customer is None and outgoing_to:
-        entry = EmailAddress.objects.select_related("customer__region").filter(
-            address__in=[normalise(a) for a in outgoing_to]).first()
-        customer = entry.customer if entry else None
+        wanted = [normalise(a) for a in outgoing_to]
+        found = {e.address: e.customer for e in EmailAddress.objects.select_related("customer__region").filter(
+            address__in=wanted)}
+        customer = next((found[a] for a in wanted if a in found), None)
     zones = customer.region.effective_time_zones() if customer is not None and customer.region_id else []
     return zoneinfo.ZoneInfo(zones[0]) if zones else None
 
