@@ -124,7 +124,15 @@ def customer_detail(request, pk):
         "history": Ownership.objects.filter(customer=customer).select_related("employee", "assigned_by")[:50],
         "can_edit": request.user.has_perm("accounts.fn_customer_maintenance"),
         "contact_form": ContactForm(),
+        "bounced": _bounced(customer),
     })
+
+
+def _bounced(customer):
+    """SEND-17: the customer's addresses that mail came back from as undeliverable."""
+    from tradeport.mail.models import BouncedAddress
+
+    return BouncedAddress.objects.filter(address__in=customer.addresses.values("address")).order_by("address")
 
 
 @function_required("fn_customer_new")

@@ -62,7 +62,8 @@ def _readable(request):
 
 
 def _mail(request, pk) -> Mail:
-    return get_object_or_404(_readable(request).select_related("mailbox", "customer", "contact", "suggested_customer"),
+    return get_object_or_404(_readable(request).select_related("mailbox", "customer", "contact", "suggested_customer",
+                                                               "report_for"),
                              pk=pk)
 
 
@@ -98,6 +99,7 @@ def _pane_context(request, mail: Mail, **extra) -> dict:
         "mail": mail, "delivery": delivery, "attachments": mail.attachments.filter(inline=False),
         "events": mail.events.select_related("actor", "employee", "customer"),
         "deliveries": mail.deliveries.select_related("employee"),
+        "reports": mail.reports.filter(deleted_at__isnull=True).only("kind", "subject", "date", "received_at"),
         "may_distribute": queues.may_distribute(request.user), "untriaged": untriaged,
         "remote_allowed": reading.remote_allowed(request.user, mail),
         "followup_form": FollowUpForm(mail=mail, initial={

@@ -157,6 +157,7 @@ class MailQuerySet(models.QuerySet):
 
 
 class TriageAction(models.TextChoices):
+    REPORT = "report", _("Delivery report linked to the sent mail")
     DISTRIBUTED = "distributed", _("Distributed")
     MERGED = "merged", _("Merged into a customer")
     CREATED = "created", _("Record created")
@@ -227,6 +228,8 @@ class Mail(models.Model):
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A bounce or read receipt (kind "dsn"/"mdn"): the sent mail it reports on (SEND-07, SEND-17).
+    report_for = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
     # Who wrote it, for mail sent through Tradeport (DAILY-04 lists it under their Sent).
     sent_by = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                 db_index=False)  # led by index mail_sent_by
@@ -526,6 +529,8 @@ class OutgoingMail(models.Model):
     # A worker died mid-send: before sending again, the Sent folder is searched for the Message-ID.
     interrupted = models.BooleanField(default=False)
     copy_note = models.CharField(max_length=300, blank=True)  # where the copy of the sent mail went, or why not
+    read_at = models.DateTimeField(null=True, blank=True)  # SEND-07: a read receipt came back
+    bounces = models.JSONField(default=dict, blank=True)  # address → status and the server's words, from DSNs
     sent_at = models.DateTimeField(null=True, blank=True)
     mail = models.OneToOneField(Mail, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing")
     created_at = models.DateTimeField(default=timezone.now)
@@ -633,3 +638,16 @@ class ReviewerAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} → {self.reviewer}"
+
+
+class BouncedAddress(models.Model):
+    """An address whose mail came back undeliverable (SEND-17): flagged wherever it is shown."""
+
+    address = models.CharField(max_length=254, unique=True)
+    status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    report = models.ForeignKey(Mail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    bounced_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.address

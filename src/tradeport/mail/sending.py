@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from tradeport.mail import protocols
 from tradeport.mail.models import (
+    Delivery,
     Mail,
     Mailbox,
     MailEvent,
@@ -460,3 +461,39 @@ def release_stale(now=None) -> int:
         state=OutgoingMail.State.FAILED, lease_until=None, updated_at=now, interrupted=True,
         last_error=_("Sending was interrupted; the mail may already have left. Retrying first looks for it "
                      "in the mailbox's Sent folder; without one, check with the recipient before you retry."))
+
+
+# Reports on sent mail -------------------------------------------------------------------------
+
+def link_reports(reports: list) -> None:
+    """Bounces (DSN) and read receipts (MDN) taken in: linked to the sent mail they report on, filed with its
+    customer and out of the triage queue; a permanent failure flags the address (SEND-07, SEND-17)."""
+    from tradeport.mail.models import BouncedAddress, TriageAction
+
+    originals = {m.message_id: m for m in Mail.objects.filter(
+        direction=Mail.Direction.OUT,
+        message_id__in=[(p.dsn or p.mdn).original_message_id for _m, p in reports
+                        if (p.dsn or p.mdn).original_message_id])}
+    now = timezone.now()
+    for mail, parsed in reports:
+        original = originals.get((parsed.dsn or parsed.mdn).original_message_id)
+        if original is None:
+            continue
+        Mail.objects.filter(pk=mail.pk).update(
+            report_for=original, customer_id=original.customer_id, triaged_at=now,
+            triage_action=TriageAction.REPORT)
+        Delivery.objects.filter(mail=mail).delete()
+        outgoing = OutgoingMail.objects.filter(mail=original).first()
+        if parsed.mdn is not None:
+            if outgoing is not None and outgoing.read_at is None:
+                OutgoingMail.objects.filter(pk=outgoing.pk).update(read_at=mail.date or now)
+            continue
+        dsn = parsed.dsn
+        permanent = dsn.status.startswith("5")
+        if outgoing is not None:
+            bounces = {**outgoing.bounces, **{a: f"{dsn.status} {dsn.diagnostic}".strip() for a in dsn.recipients}}
+            OutgoingMail.objects.filter(pk=outgoing.pk).update(bounces=bounces)
+        if permanent:
+            for address in dsn.recipients:
+                BouncedAddress.objects.update_or_create(address=address, defaults={
+                    "status": dsn.status[:20], "reason": dsn.diagnostic, "report": mail, "bounced_at": now})

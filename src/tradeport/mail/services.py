@@ -317,6 +317,11 @@ def _persist(items: list["_Pending"]) -> None:
         Delivery.objects.bulk_create(deliveries)
     adopt_orphans({item.message_id: item.mail.thread_key for item in items if item.message_id},
                   {item.mail.thread_subject for item in items if item.mail.thread_subject})
+    reports = [(item.mail, item.parsed) for item in items if item.parsed.dsn or item.parsed.mdn]
+    if reports:
+        from tradeport.mail.sending import link_reports
+
+        link_reports(reports)
 
 
 # Fetching ---------------------------------------------------------------------------------
