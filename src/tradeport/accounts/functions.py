@@ -50,7 +50,7 @@ MODULES: tuple[Module, ...] = (
         Function("fn_contact_input", _("Contact input"), "followup:contact_input", True),
         Function("fn_followup_query", _("Follow-up query"), in_employee_template=True),
         Function("fn_mail_distribution", _("Mail distribution"), "mail:undistributed"),
-        Function("fn_mass_mail", _("Mass mail")),
+        Function("fn_mass_mail", _("Mass mail"), "mail:mass_list"),
         Function("fn_mail_reviewer_setup", _("Mail reviewer set-up"), "mail:reviewer_setup"),
         Function("fn_reminder_days_setup", _("Reminder days set-up")),
     )),

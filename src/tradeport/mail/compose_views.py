@@ -29,6 +29,7 @@ from tradeport.mail.models import (
     Delivery,
     Mail,
     MailTemplate,
+    MassMailing,
     OutgoingAttachment,
     OutgoingMail,
     ReviewerAssignment,
@@ -263,8 +264,36 @@ def approval_list(request):
     rows = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).select_related(
         "author", "mailbox").prefetch_related("attachments").order_by("id")
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    mailings = MassMailing.objects.filter(reviewer=request.user, state=MassMailing.State.AWAITING).select_related(
+        "author", "mailbox").order_by("id")
     return render(request, "mail/approval_list.html", {"page": page, "listing": {"page": page},
-                                                       "reject_form": ReviewForm()})
+                                                       "mailings": mailings, "reject_form": ReviewForm()})
+
+
+@login_required
+@require_POST
+def mass_review(request, pk, action):
+    """MASS-07: a mass mailing is approved or returned as one item."""
+    from tradeport.mail import mass
+
+    mailing = get_object_or_404(MassMailing, pk=pk, reviewer=request.user)
+    if action == "approve":
+        done = mass.approve(mailing, reviewer=request.user)
+    elif action == "reject":
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Say why the mail goes back, so that its author can fix it."))
+            return redirect("mail:approval_list")
+        done = mass.reject(mailing, reviewer=request.user, comment=form.cleaned_data["comment"])
+    else:
+        raise Http404
+    if done:
+        messages.success(request, _("Approved: “%(subject)s” leaves now or at its time.") % {"subject": mailing.subject}
+                         if action == "approve" else _("Returned to its author: “%(subject)s”.") % {
+                             "subject": mailing.subject})
+    else:
+        messages.error(request, _("This mail is no longer waiting for you."))
+    return redirect("mail:approval_list")
 
 
 @login_required

@@ -378,3 +378,69 @@ class ReviewerForm(forms.Form):
         if reviewer.pk == self.account.pk:
             raise forms.ValidationError(_("An account cannot review its own mail."))
         return reviewer
+
+
+class MassMailingForm(forms.ModelForm):
+    """MASS-02: like the compose form, for one message to many."""
+
+    files = MultipleFileField(label=_("Attachments"), required=False, widget=MultipleFileInput())
+
+    class Meta:
+        from tradeport.mail.models import MassMailing
+
+        model = MassMailing
+        fields = ["mailbox", "subject", "body"]
+        labels = {"mailbox": pgettext_lazy("mail header", "From")}
+        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+        help_texts = {"body": _("{name} and {company} (or {姓名} and {公司}) become each recipient's contact name and company.")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        from tradeport.mail.sending import sendable_mailboxes
+
+        super().__init__(*args, **kwargs)
+        self.fields["mailbox"].queryset = sendable_mailboxes(user)
+        self.fields["mailbox"].empty_label = None
+
+    def clean_files(self):
+        from tradeport.system import options
+
+        files = [f for f in self.cleaned_data.get("files") or [] if f]
+        limit_mb = options.get("attachment_size_limit_mb")
+        existing = sum(a.size for a in self.instance.attachments.all()) if self.instance.pk else 0
+        total = existing + sum(f.size for f in files)
+        if total > limit_mb * 1024 * 1024:
+            raise forms.ValidationError(_(
+                "The attachments come to %(size)s, over the limit of %(limit)s MB per mail. "
+                "Remove some, or send them in several mails.") % {"size": filesizeformat(total), "limit": limit_mb})
+        return files
+
+
+class RecipientUploadForm(forms.Form):
+    """MASS-04: a file of addresses, or addresses typed."""
+
+    file = forms.FileField(label=_("Address file"), required=False,
+                           help_text=_(".txt: addresses separated by new lines, “;” or “,”. .csv or .xlsx: address, name, company per row."),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".txt,.csv,.xlsx"}))
+    addresses = forms.CharField(label=_("Or type addresses"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 3, "placeholder": "a@example.com; b@example.com"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("addresses", "").strip():
+            raise forms.ValidationError(_("Choose a file or type some addresses."))
+        return cleaned
+
+
+class OptOutForm(forms.ModelForm):
+    class Meta:
+        from tradeport.mail.models import OptOut
+
+        model = OptOut
+        fields = ["address", "reason"]
+
+    def clean_address(self):
+        address = normalise(self.cleaned_data["address"])
+        from django.core.validators import validate_email
+
+        validate_email(address)
+        return address

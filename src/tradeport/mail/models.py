@@ -651,3 +651,108 @@ class BouncedAddress(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class MassMailing(models.Model):
+    """MASS-01..07: one message, sent to each recipient on its own, at a throttled rate."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("mass mailing", "Draft")
+        AWAITING = "awaiting", pgettext_lazy("mass mailing", "Awaiting approval")
+        SENDING = "sending", pgettext_lazy("mass mailing", "Sending")
+        PAUSED = "paused", pgettext_lazy("mass mailing", "Paused")
+        DONE = "done", pgettext_lazy("mass mailing", "Finished")
+        CANCELLED = "cancelled", pgettext_lazy("mass mailing", "Cancelled")
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mass_mailings")
+    employee = models.ForeignKey(Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="+", verbose_name=_("sender mailbox"))
+    subject = models.CharField(_("subject"), max_length=500)
+    body = models.TextField(_("message"))
+    state = models.CharField(max_length=10, choices=State, default=State.DRAFT)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="mass_mailings_to_review")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+    # Counters kept by the sender, so the progress page reads one row.
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mass mailing")
+        verbose_name_plural = _("mass mailings")
+        indexes = [models.Index(fields=["author", "-id"], name="mass_by_author")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def done_count(self) -> int:
+        return self.sent + self.failed + self.skipped
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+
+class MassRecipient(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("mass recipient", "Waiting")
+        SENDING = "sending", pgettext_lazy("mass recipient", "Sending")
+        SENT = "sent", pgettext_lazy("mass recipient", "Sent")
+        FAILED = "failed", pgettext_lazy("mass recipient", "Failed")
+        SKIPPED = "skipped", pgettext_lazy("mass recipient", "Skipped")
+
+    mailing = models.ForeignKey(MassMailing, on_delete=models.CASCADE, related_name="recipients")
+    address = models.CharField(max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    state = models.CharField(max_length=8, choices=State, default=State.PENDING)
+    error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailing", "address"], name="one_recipient_per_address")]
+        indexes = [models.Index(fields=["mailing", "state", "id"], name="mass_recipient_queue")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class MassAttachment(models.Model):
+    mailing = models.ForeignKey(MassMailing, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=150)
+    size = models.PositiveIntegerField()
+    path = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class OptOut(models.Model):
+    """MASS: addresses that asked to receive no mass mail; every mailing skips them."""
+
+    address = models.CharField(_("email address"), max_length=254, unique=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("opt-out address")
+        verbose_name_plural = _("opt-out list")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address

@@ -52,6 +52,9 @@ def describe(facts: dict) -> str:
             matched += _(" (contact %(name)s)") % {"name": facts["contact"]}
     if kind == "outgoing":
         text = _("sent by %(mailbox)s to %(matched)s") % {"mailbox": facts["mailbox"], "matched": matched}
+    elif kind == "mass":
+        text = _("sent by %(mailbox)s in the mass mailing “%(subject)s”") % {
+            "mailbox": facts["mailbox"], "subject": facts.get("subject", "")}
     elif kind == "outgoing_unknown":
         text = _("sent by %(mailbox)s; no recipient is a known record") % {"mailbox": facts["mailbox"]}
     elif kind == "blocked":

@@ -104,3 +104,22 @@ def send_due_mail() -> int:
     for outgoing_id in ids:
         deliver(outgoing_id)
     return len(ids)
+
+
+@task()
+def run_mass_mailing(mailing_id: int) -> str:
+    """MASS-05: send a mailing's waiting recipients at the rate option."""
+    from tradeport.mail.mass import run
+
+    return run(mailing_id)
+
+
+@task()
+def resume_mass_mailings() -> int:
+    """A mailing whose worker died is handed to a new one (its in-flight recipients are not resent)."""
+    from tradeport.mail.mass import release_stale
+
+    stale = release_stale()
+    for mailing_id in stale:
+        run_mass_mailing.enqueue(mailing_id=mailing_id)
+    return len(stale)

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from tradeport.mail import compose_views, followup_views, views, writing_views
+from tradeport.mail import (
+    compose_views,
+    followup_views,
+    mass_views,
+    views,
+    writing_views,
+)
 
 app_name = "mail"
 
@@ -24,7 +30,16 @@ urlpatterns = [
     path("compose/autosave/", compose_views.compose_autosave, name="compose_autosave"),
     path("outbox/", compose_views.outbox, name="outbox"),
     path("outbox/<int:pk>/<slug:action>/", compose_views.outbox_action, name="outbox_action"),
+    path("mass/", mass_views.mass_list, name="mass_list"),
+    path("mass/new/", mass_views.mass_edit, name="mass_create"),
+    path("mass/<int:pk>/", mass_views.mass_detail, name="mass_detail"),
+    path("mass/<int:pk>/edit/", mass_views.mass_edit, name="mass_update"),
+    path("mass/<int:pk>/recipients/<slug:source>/", mass_views.mass_recipients, name="mass_recipients"),
+    path("mass/<int:pk>/<slug:action>/", mass_views.mass_action, name="mass_action"),
+    path("mass/opt-out/", mass_views.optout_list, name="optout_list"),
+    path("mass/opt-out/<int:pk>/delete/", mass_views.optout_delete, name="optout_delete"),
     path("approval/", compose_views.approval_list, name="approval_list"),
+    path("approval/mass/<int:pk>/<slug:action>/", compose_views.mass_review, name="mass_review"),
     path("approval/<int:pk>/<slug:action>/", compose_views.approval_action, name="approval_action"),
     path("reviewers/", compose_views.reviewer_setup, name="reviewer_setup"),
     path("reviewers/<int:pk>/", compose_views.reviewer_modify, name="reviewer_modify"),

@@ -25,6 +25,7 @@ JOBS: tuple[Job, ...] = (
     Job("expire_idle_logins", "tradeport.accounts.tasks.expire_idle_logins", timezone.timedelta(minutes=1)),
     Job("fetch_due_mailboxes", "tradeport.mail.tasks.fetch_due_mailboxes", timezone.timedelta(minutes=1)),
     Job("send_due_mail", "tradeport.mail.tasks.send_due_mail", timezone.timedelta(minutes=1)),
+    Job("resume_mass_mailings", "tradeport.mail.tasks.resume_mass_mailings", timezone.timedelta(minutes=1)),
     Job("purge_recycle_bin", "tradeport.mail.tasks.purge_recycle_bin", timezone.timedelta(hours=6)),
 )
 

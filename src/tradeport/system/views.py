@@ -49,11 +49,13 @@ def workbench(request):
     if request.user.has_perm("accounts.fn_followup_management"):
         counts = queues.counters(request.user, request.user.employee)
         tiles = [(queues.BY_KEY[key], counts[key]) for key in queues.COUNTED if key in counts]
-    from tradeport.mail.models import OutgoingMail, ReviewerAssignment
+    from tradeport.mail.models import MassMailing, OutgoingMail, ReviewerAssignment
 
-    # SEND-11: reviewers see what waits for them.
-    awaiting = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).count() \
-        if ReviewerAssignment.objects.filter(reviewer=request.user).exists() else None
+    # SEND-11, MASS-07: reviewers see what waits for them.
+    awaiting = None
+    if ReviewerAssignment.objects.filter(reviewer=request.user).exists():
+        awaiting = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).count() + \
+            MassMailing.objects.filter(reviewer=request.user, state=MassMailing.State.AWAITING).count()
     return render(request, "system/workbench.html", {"tiles": tiles, "awaiting": awaiting})
 
 
