@@ -334,13 +334,15 @@ def reviewer_modify(request, pk):
                         initial={"reviewer": current.reviewer.username if current else ""})
     if request.method == "POST" and form.is_valid():
         reviewer = form.cleaned_data["reviewer"]
-        if reviewer is None:
-            ReviewerAssignment.objects.filter(account=account).delete()
-            text = _("%(account)s sends without approval.")
-        else:
-            ReviewerAssignment.objects.update_or_create(account=account, defaults={
-                "reviewer": reviewer, "assigned_by": request.user, "assigned_at": timezone.now()})
-            text = _("%(reviewer)s now approves the mail of %(account)s.")
+        with transaction.atomic():
+            if reviewer is None:
+                ReviewerAssignment.objects.filter(account=account).delete()
+                text = _("%(account)s sends without approval.")
+            else:
+                ReviewerAssignment.objects.update_or_create(account=account, defaults={
+                    "reviewer": reviewer, "assigned_by": request.user, "assigned_at": timezone.now()})
+                text = _("%(reviewer)s now approves the mail of %(account)s.")
+            sending.reassign_waiting(account, reviewer)
         record_operation(module="mail", action="update", instance=account,
                          changes={"mail_reviewer": reviewer.username if reviewer else ""})
         messages.success(request, text % {"account": account.username,

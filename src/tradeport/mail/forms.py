@@ -372,7 +372,7 @@ class ReviewerForm(forms.Form):
         name = self.cleaned_data["reviewer"].strip()
         if not name:
             return None
-        reviewer = Account.objects.filter(username=name, is_active=True).first()
+        reviewer = Account.objects.company().filter(username=name, is_active=True).first()
         if reviewer is None:
             raise forms.ValidationError(_("No active account is called %(name)s.") % {"name": name})
         if reviewer.pk == self.account.pk:

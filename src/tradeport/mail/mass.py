@@ -21,7 +21,7 @@ from email.utils import format_datetime, make_msgid
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ from tradeport.mail.models import (
 from tradeport.mail.protocols import MailServerError
 from tradeport.system import options
 
-BATCH = 50
+BATCH = 100
 LEASE = timezone.timedelta(minutes=5)
 # Personalisation fields (MASS-02), in English and Chinese.
 FIELDS = {"{name}": "name", "{姓名}": "name", "{company}": "company", "{公司}": "company"}
@@ -387,7 +387,12 @@ def _record(mailing: MassMailing, results: list) -> None:
         recipient.error = error
         recipient.state = MassRecipient.State.SENT if raw is not None else MassRecipient.State.FAILED
         (sent if raw is not None else failed).append(recipient)
-    MassRecipient.objects.bulk_update([r for r, _raw, _e in results], ["state", "error", "message_id", "sent_at"])
+    # executemany: one statement prepared once; bulk_update's CASE per field cost more than the sending.
+    table = connection.ops.quote_name(MassRecipient._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET state = %s, error = %s, message_id = %s, sent_at = %s WHERE id = %s",
+                           [(r.state, r.error, r.message_id, connection.ops.adapt_datetimefield_value(r.sent_at), r.pk)
+                            for r, _raw, _e in results])
     MassMailing.objects.filter(pk=mailing.pk).update(sent=F("sent") + len(sent), failed=F("failed") + len(failed))
     _file(mailing, [(r, raw) for r, raw, _e in results if raw is not None and r.customer_id], now)
 

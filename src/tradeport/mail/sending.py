@@ -175,7 +175,8 @@ def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
     message = EmailMessage(policy=email.policy.SMTP)
     originals: dict[bytes, bytes] = {}
     mailbox = outgoing.mailbox
-    message["From"] = Address(display_name=sender_name or mailbox.display_name, addr_spec=mailbox.address)
+    name = sender_name or mailbox.display_name or (outgoing.employee.name if outgoing.employee_id else "")
+    message["From"] = Address(display_name=name, addr_spec=mailbox.address)
     if outgoing.to:
         message["To"] = ", ".join(outgoing.to)
     if outgoing.cc:
@@ -244,6 +245,7 @@ def submit(outgoing: OutgoingMail, *, sender_name: str = "") -> None:
     _digest, outgoing.raw_path = _store_file("raw", raw)
     outgoing.reviewer = reviewer_for(outgoing.author)
     outgoing.last_error = ""
+    outgoing.review_comment = ""
     outgoing.updated_at = timezone.now()
     if outgoing.reviewer is not None:
         outgoing.state = OutgoingMail.State.AWAITING
@@ -257,14 +259,35 @@ def submit(outgoing: OutgoingMail, *, sender_name: str = "") -> None:
 
 
 def approve(outgoing: OutgoingMail, *, reviewer) -> bool:
-    """SEND-11: the mail leaves at once, or at its scheduled time."""
+    """SEND-11: the mail leaves at once, or at its scheduled time, dated then (built again: same Message-ID)."""
+    from tradeport.mail.services import _store_file
+
     now = timezone.now()
-    changed = OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.AWAITING, reviewer=reviewer).update(
-        state=OutgoingMail.State.QUEUED, next_attempt_at=max(outgoing.send_at or now, now), reviewed_by=reviewer,
-        reviewed_at=now, review_comment="", updated_at=now)
-    if changed:
-        transaction.on_commit(lambda: _enqueue(outgoing.pk))
+    with transaction.atomic():
+        changed = OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.AWAITING,
+                                              reviewer=reviewer).update(
+            state=OutgoingMail.State.QUEUED, next_attempt_at=max(outgoing.send_at or now, now), reviewed_by=reviewer,
+            reviewed_at=now, review_comment="", updated_at=now)
+        if changed:
+            fresh = OutgoingMail.objects.select_related("mailbox", "source", "employee").get(pk=outgoing.pk)
+            _digest, raw_path = _store_file("raw", build(fresh))
+            OutgoingMail.objects.filter(pk=outgoing.pk).update(raw_path=raw_path)
+            transaction.on_commit(lambda: _enqueue(outgoing.pk))
     return bool(changed)
+
+
+def reassign_waiting(account, reviewer) -> int:
+    """SEND-12 changed: what waits goes to the new reviewer; with none, back to the drafts to send again."""
+    from tradeport.mail.models import MassMailing
+
+    waiting = OutgoingMail.objects.filter(author=account, state=OutgoingMail.State.AWAITING)
+    mailings = MassMailing.objects.filter(author=account, state=MassMailing.State.AWAITING)
+    if reviewer is not None:
+        return waiting.update(reviewer=reviewer) + mailings.update(reviewer=reviewer)
+    note = _("Approval is no longer needed for your mail: send it again.")
+    return waiting.update(state=OutgoingMail.State.DRAFT, raw_path="", reviewer=None, updated_at=timezone.now(),
+                          review_comment=note) + mailings.update(state=MassMailing.State.DRAFT, reviewer=None,
+                                                                 review_comment=note)
 
 
 def reject(outgoing: OutgoingMail, *, reviewer, comment: str) -> bool:

@@ -52,10 +52,10 @@ def workbench(request):
     from tradeport.mail.models import MassMailing, OutgoingMail, ReviewerAssignment
 
     # SEND-11, MASS-07: reviewers see what waits for them.
-    awaiting = None
-    if ReviewerAssignment.objects.filter(reviewer=request.user).exists():
-        awaiting = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).count() + \
-            MassMailing.objects.filter(reviewer=request.user, state=MassMailing.State.AWAITING).count()
+    awaiting = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).count() + \
+        MassMailing.objects.filter(reviewer=request.user, state=MassMailing.State.AWAITING).count()
+    if not awaiting and not ReviewerAssignment.objects.filter(reviewer=request.user).exists():
+        awaiting = None  # not a reviewer: no tile
     return render(request, "system/workbench.html", {"tiles": tiles, "awaiting": awaiting})
 
 
