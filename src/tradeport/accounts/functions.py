@@ -73,7 +73,7 @@ MODULES: tuple[Module, ...] = (
         Function("fn_personal_mailbox", _("Personal mailbox"), "mail:personal_mailbox", True),
         Function("fn_change_password", _("Change password"), "accounts:password_change", True),
         Function("fn_personalization", _("Personalization"), "accounts:preferences", True),
-        Function("fn_address_book", _("Personal address book"), in_employee_template=True),
+        Function("fn_address_book", _("Personal address book"), "mail:address_book", True),
         Function("fn_common_phrases", _("Common phrases"), "mail:phrase_list", True),
     )),
     Module("system", _("System management"), "gear", (

@@ -444,3 +444,12 @@ class OptOutForm(forms.ModelForm):
 
         validate_email(address)
         return address
+
+
+class AddressBookEntryForm(forms.ModelForm):
+    class Meta:
+        from tradeport.mail.models import AddressBookEntry
+
+        model = AddressBookEntry
+        fields = ["name", "company", "email", "phone", "mobile", "fax", "group", "remarks"]
+        widgets = {"remarks": forms.Textarea(attrs={"rows": 2})}

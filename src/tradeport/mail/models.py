@@ -756,3 +756,26 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class AddressBookEntry(models.Model):
+    """PERS-06: the user's private address book, a source of recipients when writing (SEND-02)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="address_book")
+    name = models.CharField(_("name"), max_length=100)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=50, blank=True)
+    fax = models.CharField(_("fax"), max_length=50, blank=True)
+    group = models.CharField(_("group"), max_length=50, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    class Meta:
+        verbose_name = _("address book entry")
+        verbose_name_plural = _("address book")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["owner", "name"], name="address_book_by_owner")]
+
+    def __str__(self) -> str:
+        return self.name

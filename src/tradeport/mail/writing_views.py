@@ -3,7 +3,7 @@ and default sender mailbox (PERS-05)."""
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,8 +12,18 @@ from django.views.decorators.http import require_POST
 
 from tradeport.accounts.permissions import function_required
 from tradeport.mail.followup_views import reader_required
-from tradeport.mail.forms import CommonPhraseForm, MailTemplateForm, SenderSettingsForm
-from tradeport.mail.models import CommonPhrase, MailTemplate, SenderSettings
+from tradeport.mail.forms import (
+    AddressBookEntryForm,
+    CommonPhraseForm,
+    MailTemplateForm,
+    SenderSettingsForm,
+)
+from tradeport.mail.models import (
+    AddressBookEntry,
+    CommonPhrase,
+    MailTemplate,
+    SenderSettings,
+)
 from tradeport.system.lists import list_page
 
 
@@ -120,3 +130,68 @@ def sender_settings(request):
         messages.success(request, _("Mail settings saved."))
         return redirect("mail:sender_settings")
     return render(request, "mail/sender_settings.html", {"form": form})
+
+
+@function_required("fn_address_book")
+def address_book(request):
+    """PERS-06, SHORT-04: private entries with search; adding one is on the same page."""
+    form = AddressBookEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = form.save(commit=False)
+        entry.owner = request.user
+        entry.save()
+        messages.success(request, _("%(name)s added to your address book.") % {"name": entry.name})
+        return redirect("mail:address_book")
+    listing = list_page(request, AddressBookEntry.objects.filter(owner=request.user),
+                        search_fields=("name", "company", "email", "group", "phone", "mobile"),
+                        sort_fields={"name": "name", "company": "company", "group": "group"}, default_sort="name")
+    return render(request, "mail/address_book.html", {"form": form, "listing": listing})
+
+
+@function_required("fn_address_book")
+def address_book_edit(request, pk):
+    entry = get_object_or_404(AddressBookEntry, pk=pk, owner=request.user)
+    form = AddressBookEntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("%(name)s saved.") % {"name": entry.name})
+        return redirect("mail:address_book")
+    return render(request, "mail/address_book_form.html", {"form": form, "entry": entry})
+
+
+@function_required("fn_address_book")
+@require_POST
+def address_book_delete(request, pk):
+    entry = get_object_or_404(AddressBookEntry, pk=pk, owner=request.user)
+    entry.delete()
+    messages.success(request, _("%(name)s removed from your address book.") % {"name": entry.name})
+    return redirect("mail:address_book")
+
+
+@reader_required
+def recipient_picker(request):
+    """SEND-02: customers and contacts the user may see, and the user's address book, searchable;
+    each address goes into To, Cc or Bcc."""
+    from tradeport.customers.models import Contact, Customer
+
+    source = request.GET.get("source", "customers")
+    query = request.GET.get("q", "").strip()
+    rows = []
+    if source == "book":
+        entries = AddressBookEntry.objects.filter(owner=request.user).exclude(email="")
+        if query:
+            entries = entries.filter(Q(name__icontains=query) | Q(email__icontains=query) |
+                                     Q(company__icontains=query) | Q(group__icontains=query))
+        rows = [(e.name, e.company, e.email) for e in entries[:50]]
+    else:
+        visible = Customer.objects.visible_to(request.user).alive()
+        customers = visible.exclude(main_email="")
+        contacts = Contact.objects.filter(customer__in=visible.values("pk")).exclude(email="").select_related("customer")
+        if query:
+            customers = customers.filter(Q(name__icontains=query) | Q(code__icontains=query) |
+                                         Q(main_email__icontains=query))
+            contacts = contacts.filter(Q(name__icontains=query) | Q(email__icontains=query) |
+                                       Q(customer__name__icontains=query))
+        rows = [(c.name, c.code, c.main_email) for c in customers.order_by("name")[:30]]
+        rows += [(c.name, c.customer.name, c.email) for c in contacts.order_by("name")[:30]]
+    return render(request, "mail/recipient_picker.html", {"rows": rows, "source": source, "query": query})

@@ -202,3 +202,25 @@
     select.value = "";
   });
 })();
+
+// Compose (SEND-02): [Select recipients] opens the picker dialog; each address goes into To, Cc or Bcc once.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-picker]");
+    if (opener) {
+      window.bootstrap.Modal.getOrCreateInstance(document.getElementById("picker-modal")).show();
+      return;
+    }
+    var button = event.target.closest("[data-add-recipient]");
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-add-recipient"));
+    var address = button.getAttribute("data-address");
+    var present = field.value.split(/[;,\n]/).map(function (part) { return part.trim().toLowerCase(); });
+    if (present.indexOf(address.toLowerCase()) === -1) {
+      field.value = field.value.trim() ? field.value.trim().replace(/;$/, "") + "; " + address : address;
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    button.classList.add("active");
+  });
+})();
