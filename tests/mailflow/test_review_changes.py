@@ -97,3 +97,28 @@ def test_the_administrator_is_not_a_reviewer(sendable, admin_account):  # noqa: 
     assert response.status_code == 200
     assert response.context["form"].errors["reviewer"]
     assert not ReviewerAssignment.objects.exists()
+
+
+def test_reply_extras_go_onto_the_sent_mail(sendable, smtp_sink):  # noqa: F811
+    """SEND-09: a reply's contact purpose, next contact date and remarks are stored on the sent mail's
+    follow-up record."""
+    from mailflow.conftest import raw_mail
+    from tradeport.codes.models import CodeGroup, CodeItem
+    from tradeport.mail.services import message_ingest
+
+    group = CodeGroup.objects.create(key="contact_purpose", name_zh="联系目的", name_en="Contact purpose")
+    quotation = CodeItem.objects.create(group=group, code="QUO", name_zh="报价", name_en="Quotation")
+    original = message_ingest(mailbox=sendable["mailbox"], raw=raw_mail("anna@hanse.de", message_id="<x1@hanse.de>")).mail
+    client = lily_client(sendable)
+    response = client.post(reverse("mail:compose"), {
+        "kind": "reply", "source": original.pk, "mailbox": sendable["mailbox"].pk, "to": "anna@hanse.de",
+        "subject": "Re: Inquiry", "body": "Quote attached.", "purpose": quotation.pk, "next_contact": "2026-12-04",
+        "remarks": "Call if no answer by Friday.", "send": "1"})
+    assert response.status_code == 302
+    outgoing = OutgoingMail.objects.latest("id")
+    assert sending.deliver(outgoing.pk) == "sent"
+    outgoing.refresh_from_db()
+    sent = outgoing.mail
+    assert sent.purpose == quotation
+    assert str(sent.next_contact) == "2026-12-04"
+    assert sent.remarks == "Call if no answer by Friday."

@@ -57,7 +57,8 @@ def _from_draft(draft: OutgoingMail) -> dict:
             "bcc": "; ".join(draft.bcc), "subject": draft.subject, "body": draft.body,
             "read_receipt": draft.read_receipt, "follow_up_source": draft.follow_up_source,
             "follow_up_days": draft.follow_up_days,
-            "send_at": timezone.localtime(draft.send_at) if draft.send_at else None}
+            "send_at": timezone.localtime(draft.send_at) if draft.send_at else None,
+            "purpose": draft.purpose_id, "next_contact": draft.next_contact, "remarks": draft.remarks}
 
 
 @reader_required
@@ -195,6 +196,7 @@ def _save(request, form: ComposeForm, draft: OutgoingMail | None, kind: str, sou
     outgoing.follow_up_source = bool(data["follow_up_source"] and source is not None)
     outgoing.follow_up_days = data["follow_up_days"]
     outgoing.send_at, outgoing.send_at_zone = data.get("send_at"), data.get("send_at_zone", "")
+    outgoing.purpose, outgoing.next_contact, outgoing.remarks = data["purpose"], data["next_contact"], data["remarks"]
     outgoing.updated_at = timezone.now()
     outgoing.save()
     for upload in data["files"]:

@@ -259,7 +259,8 @@ class ComposeForm(forms.Form):
     """SEND-01..04, SEND-07, SEND-13: the compose form. Sending needs a recipient; a draft does not."""
 
     # Laid out in their own rows under the body.
-    bottom_fields = ("read_receipt", "follow_up_source", "follow_up_days", "files", "send_at", "customer_time")
+    bottom_fields = ("read_receipt", "follow_up_source", "follow_up_days", "files", "send_at", "customer_time",
+                     "purpose", "next_contact", "remarks")
 
     mailbox = forms.ModelChoiceField(label=pgettext_lazy("mail header", "From"), queryset=Mailbox.objects.none(),
                                      empty_label=None)
@@ -273,17 +274,24 @@ class ComposeForm(forms.Form):
     read_receipt = forms.BooleanField(label=_("Request a read receipt"), required=False)
     follow_up_source = forms.BooleanField(label=_("Mark the mail I answer as followed up"), required=False)
     follow_up_days = forms.IntegerField(label=_("Follow-up days"), required=False, min_value=0, max_value=365)
+    purpose = forms.ModelChoiceField(label=_("Contact purpose"), queryset=Mailbox.objects.none(), required=False)
+    next_contact = forms.DateField(label=_("Next contact date"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    remarks = forms.CharField(label=_("Remarks"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
     send_at = forms.DateTimeField(label=_("Send at"), required=False, help_text=_("Empty: at once."),
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     customer_time = forms.BooleanField(label=_("in the customer's local time"), required=False)
 
     def __init__(self, *args, user=None, sending: bool = True, existing_size: int = 0, **kwargs):
+        from tradeport.codes.models import CodeItem
         from tradeport.mail.sending import sendable_mailboxes
 
         super().__init__(*args, **kwargs)
         self.sending = sending
         self.existing_size = existing_size
         self.fields["mailbox"].queryset = sendable_mailboxes(user)
+        self.fields["purpose"].queryset = CodeItem.objects.choices_for("contact_purpose")
 
     def clean_subject(self):
         return " ".join(self.cleaned_data["subject"].splitlines())  # a header is one line

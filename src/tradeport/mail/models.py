@@ -223,6 +223,9 @@ class Mail(models.Model):
     category = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("category"))
     follow_up_days = models.PositiveSmallIntegerField(_("follow-up days"), null=True, blank=True)
+    # SEND-09: what the author noted when sending a reply; the reminders (FUP-11) read the date.
+    next_contact = models.DateField(_("next contact date"), null=True, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
     # The system recycle bin (MAIL-12, SYS-04): out of every user view until restored or purged.
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -509,6 +512,10 @@ class OutgoingMail(models.Model):
     # Marks the mail answered as followed up once this one has left (QUE-03).
     follow_up_source = models.BooleanField(default=False)
     follow_up_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # SEND-09: reply extras, copied onto the sent mail.
+    purpose = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    next_contact = models.DateField(null=True, blank=True)
+    remarks = models.TextField(blank=True)
     # SEND-08: not before this moment; empty: at once.
     send_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     send_at_zone = models.CharField(max_length=64, blank=True)  # the customer's zone it was chosen in

@@ -454,8 +454,9 @@ def _sent(outgoing: OutgoingMail, raw: bytes, refused: dict, *, copy_note: str =
     result = message_ingest(mailbox=outgoing.mailbox, raw=raw, outgoing=True, followed_up=True)
     mail = result.mail or Mail.objects.filter(mailbox=outgoing.mailbox, message_id=outgoing.message_id).first()
     now = timezone.now()
-    if mail is not None:
-        Mail.objects.filter(pk=mail.pk).update(sent_by=outgoing.employee)
+    if mail is not None:  # SEND-09: the reply extras belong to the sent mail's follow-up record
+        Mail.objects.filter(pk=mail.pk).update(sent_by=outgoing.employee, purpose=outgoing.purpose,
+                                               next_contact=outgoing.next_contact, remarks=outgoing.remarks)
     OutgoingMail.objects.filter(pk=outgoing.pk).update(
         state=OutgoingMail.State.SENT, sent_at=now, mail=mail, refused=refused, lease_until=None,
         last_error="", interrupted=False, copy_note=copy_note[:300], updated_at=now)
