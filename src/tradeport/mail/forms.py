@@ -409,6 +409,9 @@ class MassMailingForm(forms.ModelForm):
         self.fields["mailbox"].queryset = sendable_mailboxes(user)
         self.fields["mailbox"].empty_label = None
 
+    def clean_subject(self):
+        return " ".join(self.cleaned_data["subject"].splitlines())  # a header is one line
+
     def clean_files(self):
         from tradeport.system import options
 

@@ -13,6 +13,7 @@ import io
 import mimetypes
 import smtplib
 import time
+import uuid
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -59,7 +60,8 @@ class Entry:
 class AddReport:
     added: int = 0
     duplicates: int = 0
-    invalid: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # the first ones, to name them
+    invalid_count: int = 0
     opted_out: int = 0
     bounced: int = 0
     blocked: int = 0
@@ -97,8 +99,12 @@ def entries_from_file(upload) -> list[Entry]:
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        rows = ([str(c or "").strip() for c in row] for row in workbook.active.iter_rows(values_only=True))
+        try:
+            workbook = load_workbook(upload, read_only=True, data_only=True)
+            rows = [[str(c or "").strip() for c in row] for row in workbook.active.iter_rows(values_only=True)]
+        except Exception as exc:  # openpyxl raises zipfile, KeyError or its own errors for a damaged file
+            raise ValidationError(_("This is not an Excel .xlsx workbook (an old .xls renamed, or a damaged file). "
+                                    "Save it again as .xlsx or .csv.")) from exc
         return [_entry(row) for row in rows if row and row[0]]
     raw = upload.read()
     for encoding in ("utf-8-sig", "gb18030"):
@@ -119,6 +125,11 @@ def entries_from_file(upload) -> list[Entry]:
 
 def _entry(row: list[str]) -> Entry:
     return Entry(row[0], row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+
+
+def _one_line(text: str) -> str:
+    """A spreadsheet cell may hold line breaks; a mail header may not."""
+    return " ".join(str(text or "").split())
 
 
 def add_recipients(mailing: MassMailing, entries) -> AddReport:
@@ -155,14 +166,15 @@ def add_recipients(mailing: MassMailing, entries) -> AddReport:
             address = normalise(entry.address)
             validate_email(address)
         except ValidationError:
-            if len(report.invalid) < 200:
+            report.invalid_count += 1
+            if len(report.invalid) < 20:
                 report.invalid.append(entry.address)
             continue
         if address in existing:
             report.duplicates += 1
             continue
         existing.add(address)
-        chunk.append(Entry(address, entry.name, entry.company))
+        chunk.append(Entry(address, _one_line(entry.name), _one_line(entry.company)))
         if len(chunk) >= 1000:
             flush()
     flush()
@@ -188,8 +200,10 @@ def submit(mailing: MassMailing) -> None:
         raise sending.ComposeError(_("Add at least one recipient."))
     reviewer = sending.reviewer_for(mailing.author)
     if reviewer is not None:
-        MassMailing.objects.filter(pk=mailing.pk).update(state=MassMailing.State.AWAITING, reviewer=reviewer)
+        MassMailing.objects.filter(pk=mailing.pk).update(state=MassMailing.State.AWAITING, reviewer=reviewer,
+                                                         review_comment="")
         return
+    MassMailing.objects.filter(pk=mailing.pk).update(review_comment="")
     _start(mailing)
 
 
@@ -224,8 +238,10 @@ def pause(mailing: MassMailing) -> bool:
 
 
 def resume(mailing: MassMailing) -> bool:
+    # The lease stays: a worker still finishing its batch or its wait carries on, and the task
+    # enqueued here only starts if no worker holds the mailing.
     changed = MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.PAUSED).update(
-        state=MassMailing.State.SENDING, lease_until=None, last_error="")
+        state=MassMailing.State.SENDING, last_error="")
     if changed:
         transaction.on_commit(lambda: _enqueue(mailing.pk))
     return bool(changed)
@@ -246,6 +262,8 @@ def cancel(mailing: MassMailing) -> bool:
 
 def retry_failed(mailing: MassMailing) -> int:
     """The failed recipients go back to waiting, and a finished mailing sends again."""
+    if mailing.state not in (MassMailing.State.DONE, MassMailing.State.PAUSED, MassMailing.State.SENDING):
+        return 0  # a cancelled mailing stays stopped; a draft has sent nothing
     with transaction.atomic():
         count = MassRecipient.objects.filter(mailing=mailing, state=MassRecipient.State.FAILED).update(
             state=MassRecipient.State.PENDING, error="")
@@ -308,9 +326,11 @@ def run(mailing_id: int, *, sleep=time.sleep) -> str:
     try:
         while True:
             state = MassMailing.objects.filter(pk=mailing.pk).values_list("state", flat=True).first()
-            if state != MassMailing.State.SENDING:  # paused or cancelled meanwhile
-                MassMailing.objects.filter(pk=mailing.pk).update(lease_until=None)
-                return state or "gone"
+            if state != MassMailing.State.SENDING:  # paused or cancelled meanwhile: let go, unless resumed
+                if MassMailing.objects.filter(pk=mailing.pk).exclude(state=MassMailing.State.SENDING).update(
+                        lease_until=None):
+                    return state or "gone"
+                continue
             batch = _take_batch(mailing, min(BATCH, per_minute))
             if not batch:
                 MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.SENDING).update(
@@ -319,7 +339,12 @@ def run(mailing_id: int, *, sleep=time.sleep) -> str:
             started = time.monotonic()
             results = []
             for recipient in batch:
-                raw = builder.build(recipient)
+                try:
+                    raw = builder.build(recipient)
+                except ValueError as exc:  # a header the mail library refuses: this recipient only
+                    results.append((recipient, None, _("The message could not be built: %(reason)s") % {
+                        "reason": exc}))
+                    continue
                 try:
                     if client is None:
                         client = protocols.SmtpClient(sending.server_for(mailing.mailbox)).__enter__()
@@ -348,14 +373,16 @@ def run(mailing_id: int, *, sleep=time.sleep) -> str:
 
 
 def _take_batch(mailing: MassMailing, size: int) -> list[MassRecipient]:
-    with transaction.atomic():
-        ids = list(MassRecipient.objects.filter(mailing=mailing, state=MassRecipient.State.PENDING)
-                   .order_by("id").values_list("pk", flat=True)[:size])
-        if not ids:
-            return []
-        MassRecipient.objects.filter(pk__in=ids, state=MassRecipient.State.PENDING).update(
-            state=MassRecipient.State.SENDING)
-    return list(MassRecipient.objects.filter(pk__in=ids).order_by("id"))
+    """The recipients this worker's UPDATE claimed; rows another worker took in between are not among them."""
+    claim = uuid.uuid4().hex
+    ids = list(MassRecipient.objects.filter(mailing=mailing, state=MassRecipient.State.PENDING)
+               .order_by("id").values_list("pk", flat=True)[:size])
+    if not ids:
+        return []
+    MassRecipient.objects.filter(pk__in=ids, state=MassRecipient.State.PENDING).update(
+        state=MassRecipient.State.SENDING, claimed_by=claim)
+    claimed = list(MassRecipient.objects.filter(pk__in=ids, claimed_by=claim).order_by("id"))
+    return claimed or _take_batch(mailing, size)
 
 
 def _release(recipients: list[MassRecipient]) -> None:

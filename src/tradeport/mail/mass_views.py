@@ -103,9 +103,9 @@ def _report(request, report: mass.AddReport) -> None:
         skipped.append(_("%(n)s bounced before") % {"n": report.bounced})
     if report.blocked:
         skipped.append(_("%(n)s blocked") % {"n": report.blocked})
-    if report.invalid:
+    if report.invalid_count:
         skipped.append(_("%(n)s not email addresses: %(list)s") % {
-            "n": len(report.invalid), "list": "; ".join(report.invalid[:10])})
+            "n": report.invalid_count, "list": "; ".join(report.invalid[:10])})
     if skipped:
         messages.warning(request, _("Left out: %(list)s.") % {"list": ", ".join(skipped)})
 

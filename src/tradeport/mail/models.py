@@ -725,6 +725,7 @@ class MassRecipient(models.Model):
     company = models.CharField(max_length=200, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     state = models.CharField(max_length=8, choices=State, default=State.PENDING)
+    claimed_by = models.CharField(max_length=40, blank=True)  # the worker's claim that took it into a batch
     error = models.TextField(blank=True)
     message_id = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
