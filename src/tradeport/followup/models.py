@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tradeport.customers.models import Customer
 from tradeport.org.models import Employee
@@ -65,3 +67,46 @@ class ContactAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Reminder(models.Model):
+    """FUP-11..18: a customer to contact again, for one salesperson, from a date in their calendar."""
+
+    class State(models.TextChoices):
+        OPEN = "open", pgettext_lazy("reminder", "Open")
+        DONE = "done", pgettext_lazy("reminder", "Completed")
+        CANCELLED = "cancelled", pgettext_lazy("reminder", "Cancelled")
+
+    class Source(models.TextChoices):
+        MAIL = "mail", _("Follow-up days on a mail")
+        REPLY = "reply", _("Next contact date of a reply")
+        RECORD = "record", _("Next follow-up date of a contact record")
+        LEVEL = "level", _("No contact for the days of the customer's level")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="reminders")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="reminders")
+    due_date = models.DateField(_("due date"))
+    state = models.CharField(max_length=10, choices=State, default=State.OPEN)
+    source = models.CharField(max_length=8, choices=Source)
+    mail = models.ForeignKey("mail.Mail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    # What happened to it, for the customer's timeline: [{"at", "action", "by", "date"}].
+    history = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [models.UniqueConstraint(fields=["customer", "employee"], condition=Q(state="open"),
+                                               name="one_open_reminder")]
+        indexes = [models.Index(fields=["employee", "state", "due_date"], name="reminder_due"),
+                   models.Index(fields=["customer", "employee", "-created_at"], name="reminder_by_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.due_date}"
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, (timezone.localdate() - self.due_date).days)

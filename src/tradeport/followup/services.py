@@ -3,6 +3,7 @@ import mimetypes
 from django.db import transaction
 
 from tradeport.audit.services import record_operation
+from tradeport.followup import reminders
 from tradeport.followup.models import ContactAttachment, ContactRecord
 
 
@@ -27,6 +28,10 @@ def record_contact(form, *, actor, mail=None) -> ContactRecord:
         triage.mark_followed_up(mail, employee=record.employee, actor=actor, followed_up=True,
                                 purpose=record.purpose or mail.purpose, products=list(record.products.all()),
                                 category=record.category or mail.category, follow_up_days=mail.follow_up_days)
+    # FUP-16: the contact completes the open reminder; a next date sets the next one (FUP-11).
+    reminders.complete(record.customer, record.employee, actor=actor, how=record.method.code.lower())
+    if record.next_follow_up:
+        reminders.schedule(record.customer, record.employee, record.next_follow_up, source="record", actor=actor)
     record_operation(module="followup", action="create", instance=record,
                      changes={"customer": record.customer.code, "method": record.method.code})
     return record

@@ -1,17 +1,21 @@
 """Contact input (FUP-02..08, READ-21, QUE-04) and the records it makes."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tradeport.accounts.permissions import function_required
 from tradeport.codes.models import CodeItem
+from tradeport.followup import reminders
 from tradeport.followup.forms import ContactRecordForm, may_record_for_others
-from tradeport.followup.models import ContactAttachment, ContactRecord
+from tradeport.followup.models import ContactAttachment, ContactRecord, Reminder
 from tradeport.followup.services import record_contact
 from tradeport.mail.models import Mail
 
@@ -73,3 +77,28 @@ def record_attachment(request, pk, attachment_id):
     attachment = get_object_or_404(ContactAttachment, pk=attachment_id, record=record)
     return FileResponse(default_storage.open(attachment.path, "rb"), as_attachment=True,
                         filename=attachment.filename, content_type="application/octet-stream")
+
+
+@function_required("fn_followup_management")
+@require_POST
+def reminder_action(request, pk, action):
+    """QUE-13: postpone to a date (FUP-12) or cancel (FUP-13); only the salesperson the reminder belongs to (FUP-18)."""
+    reminder = get_object_or_404(Reminder, pk=pk, employee=request.user.employee or 0, state=Reminder.State.OPEN)
+    if action == "postpone":
+        try:
+            new_date = datetime.date.fromisoformat(request.POST.get("date", ""))
+        except ValueError:
+            messages.error(request, _("Choose the date the reminder should come back."))
+            return redirect("mail:followup_queue", queue="reminders")
+        if new_date <= timezone.localdate():
+            messages.error(request, _("Choose a date after today."))
+            return redirect("mail:followup_queue", queue="reminders")
+        reminders.postpone(reminder, new_date, actor=request.user)
+        messages.success(request, _("%(customer)s comes back on %(date)s.") % {
+            "customer": reminder.customer.name, "date": new_date.isoformat()})
+    elif action == "cancel":
+        reminders.cancel(reminder, actor=request.user)
+        messages.success(request, _("Reminder for %(customer)s cancelled.") % {"customer": reminder.customer.name})
+    else:
+        raise Http404
+    return redirect("mail:followup_queue", queue="reminders")

@@ -78,7 +78,12 @@ def followup(request, queue: str = "known"):
         raise Http404
     employee = _employee(request)
     before = request.GET.get("before")
-    rows, older = queues.page_of(queue, employee, int(before) if before and before.isdigit() else None)
+    if queue == "reminders":  # QUE-12: customers, not mail
+        from tradeport.followup.reminders import due_list
+
+        rows, older = list(due_list(employee)[:500]), None
+    else:
+        rows, older = queues.page_of(queue, employee, int(before) if before and before.isdigit() else None)
     context = {"queue": queues.BY_KEY[queue], "queues": available, "rows": rows, "older": older,
                "counters": queues.counters(request.user, employee), "is_first_page": not before,
                "may_distribute": queues.may_distribute(request.user),

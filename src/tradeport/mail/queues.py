@@ -29,6 +29,7 @@ class Queue:
 QUEUES = (
     Queue("known", _("Pending: known customers"), "person-check"),
     Queue("unknown", _("Pending: unknown senders"), "person-question"),
+    Queue("reminders", _("Follow-up reminders"), "alarm"),
     Queue("undistributed", _("Undistributed mail"), "inboxes", needs_distribution=True),
     Queue("undistributed_trash", _("Undistributed: trash"), "trash", needs_distribution=True),
     Queue("inbox", _("Daily mail: inbox"), "inbox"),
@@ -37,7 +38,7 @@ QUEUES = (
     Queue("trash", _("Daily mail: trash"), "trash3"),
 )
 BY_KEY = {q.key: q for q in QUEUES}
-COUNTED = ("known", "unknown", "undistributed")
+COUNTED = ("known", "unknown", "reminders", "undistributed")
 
 
 def may_distribute(user) -> bool:
@@ -89,8 +90,10 @@ def mails(key: str, employee: Employee | None) -> QuerySet:
 
 def counters(user, employee: Employee | None) -> dict[str, int]:
     """GEN-03: the numbers in parentheses, for the queues the user has."""
+    from tradeport.followup.reminders import due_count
+
     keys = [k for k in COUNTED if k != "undistributed" or may_distribute(user)]
-    return {key: mails(key, employee).count() for key in keys}
+    return {key: due_count(employee) if key == "reminders" else mails(key, employee).count() for key in keys}
 
 
 # Daily-mail folders hold most of a user's mail: their ids come from the delivery index alone,

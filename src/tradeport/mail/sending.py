@@ -460,6 +460,14 @@ def _sent(outgoing: OutgoingMail, raw: bytes, refused: dict, *, copy_note: str =
     OutgoingMail.objects.filter(pk=outgoing.pk).update(
         state=OutgoingMail.State.SENT, sent_at=now, mail=mail, refused=refused, lease_until=None,
         last_error="", interrupted=False, copy_note=copy_note[:300], updated_at=now)
+    if mail is not None and mail.customer_id and outgoing.employee is not None:
+        from tradeport.followup import reminders
+
+        # FUP-16: mail to the customer completes the reminder; SEND-09's date sets the next (FUP-11).
+        reminders.complete(mail.customer, outgoing.employee, actor=outgoing.author, how="mail")
+        if outgoing.next_contact:
+            reminders.schedule(mail.customer, outgoing.employee, outgoing.next_contact, source="reply",
+                               actor=outgoing.author, mail=mail)
     source = outgoing.source
     if source is not None:
         action = MailEvent.Action.REPLIED if outgoing.kind in (

@@ -254,6 +254,11 @@ def mark_followed_up(mail: Mail, *, employee: Employee, actor, followed_up: bool
             _event(mail, MailEvent.Action.FOLLOWED_UP, actor, employee=employee)
     if products and mail.customer_id:
         mail.customer.products.add(*products)  # READ-11: the customer's product list gains what is missing
+    if followed_up and follow_up_days and mail.customer_id:  # FUP-11: due in N days of the salesperson's calendar
+        from tradeport.followup import reminders
+
+        reminders.schedule(mail.customer, employee, reminders.in_days(follow_up_days),
+                           source="mail", actor=actor, mail=mail)
 
 
 @transaction.atomic

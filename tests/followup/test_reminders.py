@@ -1,0 +1,116 @@
+"""Reminders (FUP-11..18, QUE-12, QUE-13): created from follow-up days, next dates and level days; listed by
+query from stored dates; postponed, cancelled and completed; one salesperson's own."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import sign_in
+from mailflow.conftest import raw_mail
+from tradeport.accounts.models import Account
+from tradeport.codes.models import CodeGroup, CodeItem
+from tradeport.followup import reminders
+from tradeport.followup.models import Reminder
+from tradeport.mail import triage
+from tradeport.mail.models import Mail
+from tradeport.mail.services import message_ingest
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(username: str) -> Client:
+    client = Client()
+    sign_in(client, Account.objects.get(username=username))
+    return client
+
+
+def arrived(world, days_ago: int = 0, n: int = 1) -> Mail:
+    mail = message_ingest(mailbox=world["mailbox"], raw=raw_mail("anna@hanse.de", message_id=f"<r{n}@hanse.de>")).mail
+    Mail.objects.filter(pk=mail.pk).update(date=timezone.now() - datetime.timedelta(days=days_ago))
+    return Mail.objects.get(pk=mail.pk)
+
+
+def test_follow_up_days_make_a_reminder_due_in_that_many_days(world):
+    """FUP-11, FUP-15, QUE-12: followed up with 3 days, the customer is due on the third day of the
+    salesperson's calendar, not before; the counter and the list show it then."""
+    mail = arrived(world)
+    lily = Account.objects.get(username="lily")
+    triage.mark_followed_up(mail, employee=world["lily"], actor=lily, followed_up=True, follow_up_days=3)
+    reminder = Reminder.objects.get()
+    assert reminder.due_date == timezone.localdate() + datetime.timedelta(days=3)
+    assert reminder.employee == world["lily"]
+    assert list(reminders.due_list(world["lily"])) == []
+    later = timezone.localdate() + datetime.timedelta(days=3)
+    assert list(reminders.due_list(world["lily"], today=later)) == [reminder]
+    Reminder.objects.filter(pk=reminder.pk).update(due_date=timezone.localdate())
+    page = client_of("lily").get(reverse("mail:followup_queue", args=["reminders"])).content.decode()
+    assert f'data-reminder="{reminder.pk}"' in page
+    assert 'data-counter="reminders">1<' in page
+
+
+def test_the_newest_date_wins_and_other_owners_get_nothing(world):
+    """FUP-11, FUP-18: one open reminder per customer and salesperson, moved by the newest date; the other
+    owner of the customer gets no reminder."""
+    first = reminders.schedule(world["customer"], world["lily"], timezone.localdate() + datetime.timedelta(days=9),
+                               source="mail")
+    second = reminders.schedule(world["customer"], world["lily"], timezone.localdate() + datetime.timedelta(days=2),
+                                source="record")
+    assert first.pk == second.pk
+    assert Reminder.objects.get().due_date == timezone.localdate() + datetime.timedelta(days=2)
+    assert [h["action"] for h in Reminder.objects.get().history] == ["created", "rescheduled"]
+    far = timezone.localdate() + datetime.timedelta(days=30)
+    assert list(reminders.due_list(world["tom"], today=far)) == []
+
+
+def test_level_days_make_customers_due_after_no_contact(world):
+    """FUP-14: a level A customer (7 days) whose last contact was 8 days ago is due; one contacted 2 days ago
+    is not; the reminder is written once, however often the list is read."""
+    group = CodeGroup.objects.create(key="customer_level", name_zh="客户级别", name_en="Customer level")
+    level_a = CodeItem.objects.create(group=group, code="A", name_zh="A 级", name_en="A", reminder_days=7)
+    world["customer"].level = level_a
+    world["customer"].save()
+    arrived(world, days_ago=8)
+    due = list(reminders.due_list(world["lily"]))
+    assert [r.customer for r in due] == [world["customer"]]
+    assert due[0].source == Reminder.Source.LEVEL
+    assert due[0].due_date == timezone.localdate() - datetime.timedelta(days=1)
+    assert due[0].overdue_days == 1
+    reminders.due_list(world["lily"])
+    assert Reminder.objects.filter(employee=world["lily"]).count() == 1
+    # Tom co-owns the customer and is due too, with his own reminder.
+    assert len(reminders.due_list(world["tom"])) == 1
+    reminders.cancel(due[0], actor=Account.objects.get(username="lily"))
+    assert list(reminders.due_list(world["lily"])) == []  # cancelled since the last contact: not again
+    arrived(world, days_ago=2, n=2)
+    assert list(reminders.due_list(world["lily"])) == []
+
+
+def test_postpone_cancel_and_complete_from_the_queue(world):
+    """QUE-13, FUP-12, FUP-13, FUP-16: [Postpone] hides it until the date; [Cancel reminder] ends it with who
+    and when; a contact record completes it; another salesperson cannot act on it (404)."""
+    reminder = reminders.schedule(world["customer"], world["lily"], timezone.localdate(), source="mail")
+    lily = client_of("lily")
+    url = reverse("followup:reminder_action", args=[reminder.pk, "postpone"])
+    assert client_of("tom").post(url, {"date": "2099-01-01"}).status_code == 404
+    assert lily.post(url, {"date": timezone.localdate().isoformat()}).status_code == 302
+    reminder.refresh_from_db()
+    assert reminder.due_date == timezone.localdate()  # a date that is not after today is refused
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    lily.post(url, {"date": tomorrow.isoformat()})
+    reminder.refresh_from_db()
+    assert reminder.due_date == tomorrow
+    assert list(reminders.due_list(world["lily"])) == []
+    assert list(reminders.due_list(world["lily"], today=tomorrow)) == [reminder]
+    assert reminders.complete(world["customer"], world["lily"], actor=Account.objects.get(username="lily"),
+                              how="phone")
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.DONE
+    assert reminder.history[-1]["action"] == "completed:phone"
+    again = reminders.schedule(world["customer"], world["lily"], timezone.localdate(), source="record")
+    lily.post(reverse("followup:reminder_action", args=[again.pk, "cancel"]))
+    again.refresh_from_db()
+    assert again.state == Reminder.State.CANCELLED
+    assert again.closed_by.username == "lily"
