@@ -26,6 +26,8 @@ TRADEPORT_SEATS = env_int("TRADEPORT_SEATS", 0, minimum=0)
 TRADEPORT_PROXY_COUNT = env_int("TRADEPORT_PROXY_COUNT", 0, minimum=0)
 # READ-06: dotted path of a translation provider class (see tradeport/mail/translation.py); empty: none.
 TRADEPORT_TRANSLATION_PROVIDER = env_str("TRADEPORT_TRANSLATION_PROVIDER", "")
+# SHORT-02, FUP-09: dotted path of a fax gateway class (see tradeport/followup/fax.py); empty: record only.
+TRADEPORT_FAX_GATEWAY = env_str("TRADEPORT_FAX_GATEWAY", "")
 # Which mailboxes may reach servers on private or loopback addresses: "system", "all" or "none".
 TRADEPORT_MAIL_PRIVATE_HOSTS = env_str("TRADEPORT_MAIL_PRIVATE_HOSTS", "system")
 if TRADEPORT_MAIL_PRIVATE_HOSTS not in ("system", "all", "none"):

@@ -114,3 +114,25 @@ def test_postpone_cancel_and_complete_from_the_queue(world):
     again.refresh_from_db()
     assert again.state == Reminder.State.CANCELLED
     assert again.closed_by.username == "lily"
+
+
+def test_a_fax_without_a_gateway_is_recorded_and_says_so(world):
+    """FUP-09, FUP-10, SHORT-02: with no fax gateway configured, recording a fax says plainly that it was
+    recorded, not sent; the record keeps that, and it completes the customer's reminder."""
+    from tradeport.codes.presets import load_codes
+
+    load_codes()
+    reminder = reminders.schedule(world["customer"], world["lily"], timezone.localdate(), source="mail")
+    fax_method = CodeItem.objects.get(group__key="followup_method", code="FAX")
+    lily = client_of("lily")
+    form = lily.get(reverse("followup:contact_input"), {"customer": world["customer"].pk, "method": "FAX"})
+    assert form.context["form"].initial["method"] == fax_method.pk
+    assert 'id="fax-note"' in form.content.decode()
+    response = lily.post(reverse("followup:contact_input"), {
+        "customer": world["customer"].pk, "occurred_at": "2026-11-27T10:00", "method": fax_method.pk,
+        "subject": "Price list by fax"}, follow=True)
+    page = response.content.decode()
+    assert "No fax gateway is configured: this fax was recorded, not sent." in page
+    assert 'id="fax-status"' in page
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.DONE

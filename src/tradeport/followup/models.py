@@ -38,6 +38,8 @@ class ContactRecord(models.Model):
     next_follow_up = models.DateField(_("next follow-up date"), null=True, blank=True)
     # READ-21: the mail this record answers, when it was entered from one.
     mail = models.ForeignKey("mail.Mail", on_delete=models.SET_NULL, null=True, blank=True, related_name="contact_records")
+    # FUP-09: what the fax gateway did with a fax record, or that there is none.
+    fax_status = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

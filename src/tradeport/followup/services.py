@@ -1,6 +1,8 @@
 import mimetypes
 
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tradeport.audit.services import record_operation
 from tradeport.followup import reminders
@@ -32,6 +34,28 @@ def record_contact(form, *, actor, mail=None) -> ContactRecord:
     reminders.complete(record.customer, record.employee, actor=actor, how=record.method.code.lower())
     if record.next_follow_up:
         reminders.schedule(record.customer, record.employee, record.next_follow_up, source="record", actor=actor)
+    if record.method.code == "FAX":
+        _send_fax(record, form.cleaned_data["files"])
     record_operation(module="followup", action="create", instance=record,
                      changes={"customer": record.customer.code, "method": record.method.code})
     return record
+
+
+def _send_fax(record: ContactRecord, uploads) -> None:
+    """FUP-09, FUP-10: through the gateway when one is configured; the record says what happened."""
+    from tradeport.followup import fax
+
+    gateway = fax.gateway()
+    if gateway is None:
+        record.fax_status = gettext("No fax gateway is configured: this fax was recorded, not sent.")
+    else:
+        number = record.customer.fax
+        try:
+            reference = gateway.send(number, record.subject, record.content,
+                                     [(a.filename, default_storage.open(a.path, "rb").read())
+                                      for a in record.attachments.all()])
+            record.fax_status = gettext("Sent to %(number)s by the fax gateway (%(reference)s).") % {
+                "number": number, "reference": reference}
+        except fax.FaxError as exc:
+            record.fax_status = gettext("The fax gateway did not send it: %(reason)s") % {"reason": exc}
+    ContactRecord.objects.filter(pk=record.pk).update(fax_status=record.fax_status)

@@ -46,9 +46,14 @@ def contact_input(request):
         record = record_contact(form, actor=request.user, mail=mail)
         messages.success(request, _("Contact recorded in the follow-up record of %(customer)s.") % {
             "customer": record.customer.name})
+        if record.fax_status:
+            messages.info(request, record.fax_status)
         return redirect("followup:record_detail", pk=record.pk)
     no_employee = request.user.employee is None and not may_record_for_others(request.user)
-    return render(request, "followup/contact_input.html", {"form": form, "mail": mail, "no_employee": no_employee})
+    from tradeport.followup import fax
+
+    return render(request, "followup/contact_input.html", {"form": form, "mail": mail, "no_employee": no_employee,
+                                                           "fax_gateway": fax.gateway() is not None})
 
 
 @function_required("fn_contact_input")
