@@ -136,3 +136,32 @@ def test_a_fax_without_a_gateway_is_recorded_and_says_so(world):
     assert 'id="fax-status"' in page
     reminder.refresh_from_db()
     assert reminder.state == Reminder.State.DONE
+
+
+def test_the_manager_sets_the_days_per_level(world):
+    """FUP-14, CODE-05: the set-up page saves each level's days (0: none); a level A customer then becomes due
+    after that many days without contact; a salesperson may not open the page."""
+    from conftest import make_account
+    from tradeport.accounts.functions import MANAGER_TEMPLATE
+    from tradeport.codes.presets import load_codes
+
+    load_codes()
+    level_a = CodeItem.objects.get(group__key="customer_level", code="A")
+    level_d = CodeItem.objects.get(group__key="customer_level", code="D")
+    manager = Client()
+    sign_in(manager, make_account("boss", template=MANAGER_TEMPLATE))
+    data = {f"days_{item.pk}": item.reminder_days or 0 for item in CodeItem.objects.filter(group__key="customer_level")}
+    data[f"days_{level_a.pk}"], data[f"days_{level_d.pk}"] = "5", "0"
+    assert manager.post(reverse("followup:reminder_days"), data).status_code == 302
+    level_a.refresh_from_db()
+    level_d.refresh_from_db()
+    assert (level_a.reminder_days, level_d.reminder_days) == (5, None)
+    bad = manager.post(reverse("followup:reminder_days"), {**data, f"days_{level_a.pk}": "-3"})
+    assert "Enter a whole number of days" in bad.content.decode()
+    assert client_of("lily").get(reverse("followup:reminder_days")).status_code == 403
+    world["customer"].level = level_a
+    world["customer"].save()
+    arrived(world, days_ago=4)
+    assert list(reminders.due_list(world["lily"])) == []
+    Mail.objects.update(date=timezone.now() - datetime.timedelta(days=5))
+    assert [r.customer for r in reminders.due_list(world["lily"])] == [world["customer"]]

@@ -52,7 +52,7 @@ MODULES: tuple[Module, ...] = (
         Function("fn_mail_distribution", _("Mail distribution"), "mail:undistributed"),
         Function("fn_mass_mail", _("Mass mail"), "mail:mass_list"),
         Function("fn_mail_reviewer_setup", _("Mail reviewer set-up"), "mail:reviewer_setup"),
-        Function("fn_reminder_days_setup", _("Reminder days set-up")),
+        Function("fn_reminder_days_setup", _("Reminder days set-up"), "followup:reminder_days"),
     )),
     Module("inspection", _("Work inspection"), "binoculars", (
         Function("fn_inspection", _("Work inspection (by salesperson)")),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("contact/new/", views.contact_input, name="contact_input"),
     path("records/", views.record_list, name="record_list"),
     path("reminders/<int:pk>/<slug:action>/", views.reminder_action, name="reminder_action"),
+    path("reminder-days/", views.reminder_days, name="reminder_days"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/attachments/<int:attachment_id>/", views.record_attachment, name="record_attachment"),
 ]

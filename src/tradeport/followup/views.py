@@ -107,3 +107,29 @@ def reminder_action(request, pk, action):
     else:
         raise Http404
     return redirect("mail:followup_queue", queue="reminders")
+
+
+@function_required("fn_reminder_days_setup")
+def reminder_days(request):
+    """FUP-14: each customer level with its days without contact before a reminder; 0 means none."""
+    from tradeport.audit.services import record_operation
+
+    levels = list(CodeItem.objects.of("customer_level").order_by("sort_order", "code"))
+    errors = {}
+    if request.method == "POST":
+        values = {}
+        for level in levels:
+            raw = request.POST.get(f"days_{level.pk}", "").strip() or "0"
+            if not raw.isdigit() or int(raw) > 3650:
+                errors[level.pk] = _("Enter a whole number of days from 0 to 3650.")
+            else:
+                values[level.pk] = int(raw)
+        if not errors:
+            for level in levels:
+                if (level.reminder_days or 0) != values[level.pk]:
+                    CodeItem.objects.filter(pk=level.pk).update(reminder_days=values[level.pk] or None)
+                    record_operation(module="followup", action="update", instance=level,
+                                     changes={"reminder_days": values[level.pk]})
+            messages.success(request, _("Reminder days saved."))
+            return redirect("followup:reminder_days")
+    return render(request, "followup/reminder_days.html", {"levels": levels, "errors": errors})
