@@ -38,6 +38,8 @@ class ContactRecord(models.Model):
     next_follow_up = models.DateField(_("next follow-up date"), null=True, blank=True)
     # READ-21: the mail this record answers, when it was entered from one.
     mail = models.ForeignKey("mail.Mail", on_delete=models.SET_NULL, null=True, blank=True, related_name="contact_records")
+    folder = models.ForeignKey("followup.CustomerFolder", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="records")
     # FUP-09: what the fax gateway did with a fax record, or that there is none.
     fax_status = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -112,3 +114,21 @@ class Reminder(models.Model):
     @property
     def overdue_days(self) -> int:
         return max(0, (timezone.localdate() - self.due_date).days)
+
+
+class CustomerFolder(models.Model):
+    """FUP-17, VIEW-09: a folder of a customer's history (a project, a contract), filled by hand."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="folders")
+    name = models.CharField(_("folder name"), max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("folder")
+        verbose_name_plural = _("folders")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="one_folder_name_per_customer")]
+
+    def __str__(self) -> str:
+        return self.name

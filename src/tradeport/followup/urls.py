@@ -9,6 +9,8 @@ urlpatterns = [
     path("records/", views.record_list, name="record_list"),
     path("reminders/<int:pk>/<slug:action>/", views.reminder_action, name="reminder_action"),
     path("reminder-days/", views.reminder_days, name="reminder_days"),
+    path("customers/<int:pk>/", views.customer_record, name="customer_record"),
+    path("customers/<int:pk>/folders/<slug:action>/", views.customer_folders, name="customer_folders"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/attachments/<int:attachment_id>/", views.record_attachment, name="record_attachment"),
 ]

@@ -7,15 +7,23 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tradeport.accounts.permissions import function_required
 from tradeport.codes.models import CodeItem
 from tradeport.followup import reminders
 from tradeport.followup.forms import ContactRecordForm, may_record_for_others
-from tradeport.followup.models import ContactAttachment, ContactRecord, Reminder
+from tradeport.followup.models import (
+    ContactAttachment,
+    ContactRecord,
+    CustomerFolder,
+    Reminder,
+)
 from tradeport.followup.services import record_contact
 from tradeport.mail.models import Mail
 
@@ -133,3 +141,92 @@ def reminder_days(request):
             messages.success(request, _("Reminder days saved."))
             return redirect("followup:reminder_days")
     return render(request, "followup/reminder_days.html", {"levels": levels, "errors": errors})
+
+
+def _folder_and_category(request, customer):
+    folder = CustomerFolder.objects.filter(customer=customer, pk=request.GET.get("folder")).first() \
+        if str(request.GET.get("folder") or "").isdigit() else None
+    category = CodeItem.objects.filter(group__key="category", pk=request.GET.get("category")).first() \
+        if str(request.GET.get("category") or "").isdigit() else None
+    return folder, category
+
+
+@function_required("fn_followup_query")
+def customer_record(request, pk):
+    """VIEW-06..11: information, contacts, categories and folders, and the one history with its quick filters."""
+    from django.db.models import Count
+
+    from tradeport.customers.models import Ownership
+    from tradeport.customers.views import customer_for
+    from tradeport.followup import timeline
+    from tradeport.mail.models import Mail
+
+    customer = customer_for(request, pk)
+    kind = request.GET.get("show", "all")
+    if kind not in timeline.FILTERS:
+        kind = "all"
+    method = request.GET.get("method", "") if str(request.GET.get("method", "")).isalnum() else ""
+    folder, category = _folder_and_category(request, customer)
+    before = parse_datetime(request.GET.get("before", "")) if request.GET.get("before") else None
+    entries, older = timeline.entries(customer, kind=kind, method=method, before=before, folder=folder,
+                                      category=category)
+    folders = CustomerFolder.objects.filter(customer=customer).annotate(
+        mail_count=Count("mails", distinct=True), record_count=Count("records", distinct=True))
+    categories = Mail.objects.filter(customer=customer, deleted_at__isnull=True, category__isnull=False).values(
+        "category", "category__name_zh", "category__name_en").annotate(count=Count("id")).order_by("category__sort_order")
+    context = {
+        "customer": customer, "entries": entries, "older": older.isoformat() if older else "",
+        "show": kind, "method": method, "folder": folder, "category": category, "folders": folders,
+        "categories": [(c["category"], c["category__name_zh"] if translation.get_language().startswith("zh")
+                        else c["category__name_en"] or c["category__name_zh"], c["count"]) for c in categories],
+        "methods": CodeItem.objects.choices_for("followup_method"),
+        "contacts": customer.contacts.all(),
+        "owners": Ownership.objects.current().filter(customer=customer).select_related("employee"),
+        "may_edit_contacts": request.user.has_perm("accounts.fn_customer_maintenance"),
+    }
+    if request.htmx and request.htmx.target == "timeline":
+        return render(request, "followup/customer_record.html#timeline", context)
+    return render(request, "followup/customer_record.html", context)
+
+
+@function_required("fn_followup_query")
+@require_POST
+def customer_folders(request, pk, action):
+    """FUP-17, VIEW-09: new folder, rename, delete (its entries go back to uncategorised), move entries."""
+    from tradeport.customers.views import customer_for
+    from tradeport.mail.models import Mail
+
+    customer = customer_for(request, pk)
+    back = f"{reverse('followup:customer_record', args=[customer.pk])}"
+    name = " ".join(request.POST.get("name", "").split())[:100]
+    if action == "new":
+        if not name:
+            messages.error(request, _("Give the folder a name."))
+        elif CustomerFolder.objects.filter(customer=customer, name=name).exists():
+            messages.error(request, _("This customer already has a folder called %(name)s.") % {"name": name})
+        else:
+            CustomerFolder.objects.create(customer=customer, name=name, created_by=request.user)
+            messages.success(request, _("Folder %(name)s created.") % {"name": name})
+        return redirect(back)
+    folder = get_object_or_404(CustomerFolder, customer=customer, pk=request.POST.get("folder") or 0) \
+        if action in ("rename", "delete", "move") and request.POST.get("folder") else None
+    if action == "rename" and folder is not None and name:
+        if CustomerFolder.objects.filter(customer=customer, name=name).exclude(pk=folder.pk).exists():
+            messages.error(request, _("This customer already has a folder called %(name)s.") % {"name": name})
+        else:
+            CustomerFolder.objects.filter(pk=folder.pk).update(name=name)
+        return redirect(f"{back}?folder={folder.pk}")
+    if action == "delete" and folder is not None:
+        folder.delete()  # SET_NULL: its mail and records are uncategorised again
+        messages.success(request, _("Folder %(name)s deleted; its entries are back in the history.") % {
+            "name": folder.name})
+        return redirect(back)
+    if action == "move":
+        keys = request.POST.getlist("entry")
+        mail_ids = [k.split(":", 1)[1] for k in keys if k.startswith("mail:") and k[5:].isdigit()]
+        record_ids = [k.split(":", 1)[1] for k in keys if k.startswith("record:") and k[7:].isdigit()]
+        moved = Mail.objects.filter(customer=customer, pk__in=mail_ids).update(folder=folder)
+        moved += ContactRecord.objects.filter(customer=customer, pk__in=record_ids).update(folder=folder)
+        messages.success(request, ngettext("%(n)s entry moved.", "%(n)s entries moved.", moved) % {"n": moved})
+        return redirect(back)
+    raise Http404

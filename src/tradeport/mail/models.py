@@ -223,6 +223,9 @@ class Mail(models.Model):
     category = models.ForeignKey("codes.CodeItem", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("category"))
     follow_up_days = models.PositiveSmallIntegerField(_("follow-up days"), null=True, blank=True)
+    # FUP-17: a customer's own folder this mail was moved into by hand.
+    folder = models.ForeignKey("followup.CustomerFolder", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="mails")
     # SEND-09: what the author noted when sending a reply; the reminders (FUP-11) read the date.
     next_contact = models.DateField(_("next contact date"), null=True, blank=True)
     remarks = models.TextField(_("remarks"), blank=True)

@@ -1,0 +1,98 @@
+"""The customer's follow-up record (VIEW-06..11, FUP-01, FUP-17): one history of mail in and out, contact
+records and reminder events, with quick filters, categories and folders filled by hand."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import make_account, sign_in
+from mailflow.conftest import raw_mail
+from tradeport.accounts.models import Account
+from tradeport.codes.models import CodeItem
+from tradeport.codes.presets import load_codes
+from tradeport.followup import reminders
+from tradeport.followup.models import ContactRecord, CustomerFolder
+from tradeport.mail.models import Mail
+from tradeport.mail.services import message_ingest
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(username: str) -> Client:
+    client = Client()
+    sign_in(client, Account.objects.get(username=username))
+    return client
+
+
+@pytest.fixture
+def history(world):
+    load_codes()
+    mailbox = world["mailbox"]
+    received = message_ingest(mailbox=mailbox, raw=raw_mail("anna@hanse.de", subject="Inquiry LED",
+                                                            message_id="<h1@hanse.de>")).mail
+    sent = message_ingest(mailbox=mailbox, raw=(
+        b"From: info@tradeport.test\r\nTo: anna@hanse.de\r\nSubject: Quotation LED\r\n"
+        b"Date: Wed, 4 Mar 2026 10:00:00 +0100\r\nMessage-ID: <h2@tradeport.test>\r\n\r\nPrice.\r\n")).mail
+    Mail.objects.filter(pk=received.pk).update(date=timezone.now() - datetime.timedelta(days=3))
+    Mail.objects.filter(pk=sent.pk).update(date=timezone.now() - datetime.timedelta(days=2))
+    call = ContactRecord.objects.create(
+        customer=world["customer"], employee=world["lily"], subject="Phoned about the sample",
+        method=CodeItem.objects.get(group__key="followup_method", code="PHONE"),
+        occurred_at=timezone.now() - datetime.timedelta(days=1))
+    reminder = reminders.schedule(world["customer"], world["lily"], timezone.localdate(), source="mail",
+                                  actor=Account.objects.get(username="lily"))
+    reminders.postpone(reminder, timezone.localdate() + datetime.timedelta(days=2),
+                       actor=Account.objects.get(username="lily"))
+    return {"received": received, "sent": sent, "call": call}
+
+
+def test_one_history_with_quick_filters(world, history):
+    """VIEW-06, VIEW-10, FUP-01, MAIL-16: received and sent mail, the call and the reminder's history in one
+    list, newest first; [Sent mail] shows only outgoing mail, [Phone] only calls."""
+    client = client_of("lily")
+    url = reverse("followup:customer_record", args=[world["customer"].pk])
+    page = client.get(url)
+    kinds = [e.kind for e in page.context["entries"]]
+    assert kinds[:2] == ["reminder", "reminder"]
+    assert kinds[2:] == ["record", "mail_out", "mail_in"]
+    html = page.content.decode()
+    assert "Phoned about the sample" in html
+    assert 'data-reminder-event="postponed"' in html
+    assert [e.kind for e in client.get(url, {"show": "sent"}).context["entries"]] == ["mail_out"]
+    assert [e.kind for e in client.get(url, {"show": "received"}).context["entries"]] == ["mail_in"]
+    assert [e.subject for e in client.get(url, {"method": "PHONE"}).context["entries"]] == ["Phoned about the sample"]
+
+
+def test_folders_take_entries_by_hand(world, history):
+    """FUP-17, VIEW-09: a new folder, entries moved into it (mail and a call), the folder's count and
+    filter; deleting the folder puts its entries back."""
+    client = client_of("lily")
+    customer = world["customer"]
+    folders = reverse("followup:customer_folders", args=[customer.pk, "new"])
+    client.post(folders, {"name": "Project Hamburg"})
+    assert client.post(folders, {"name": "Project Hamburg"}, follow=True).content.decode().count(
+        "already has a folder") == 1
+    folder = CustomerFolder.objects.get()
+    client.post(reverse("followup:customer_folders", args=[customer.pk, "move"]), {
+        "folder": folder.pk, "entry": [f"mail:{history['sent'].pk}", f"record:{history['call'].pk}"]})
+    page = client.get(reverse("followup:customer_record", args=[customer.pk]), {"folder": folder.pk})
+    assert sorted(e.kind for e in page.context["entries"]) == ["mail_out", "record"]
+    assert page.context["folders"][0].mail_count + page.context["folders"][0].record_count == 2
+    client.post(reverse("followup:customer_folders", args=[customer.pk, "delete"]), {"folder": folder.pk})
+    assert Mail.objects.get(pk=history["sent"].pk).folder is None
+
+
+def test_other_salespeople_and_outsiders_see_nothing(world, history):
+    """PERM-13, GEN-01: a salesperson who does not own the customer gets 404; an account without the function
+    gets 403; nobody else's folder can be moved into."""
+    make_account("wang", template="employee", employee_code="0009")
+    assert client_of("wang").get(reverse("followup:customer_record", args=[world["customer"].pk])).status_code == 404
+    assert client_of("wang").post(reverse("followup:customer_folders", args=[world["customer"].pk, "new"]),
+                                  {"name": "x"}).status_code == 404
+    outsider = make_account("nobody")
+    client = Client()
+    sign_in(client, outsider)
+    assert client.get(reverse("followup:customer_record", args=[world["customer"].pk])).status_code == 403
