@@ -96,3 +96,25 @@ def test_other_salespeople_and_outsiders_see_nothing(world, history):
     client = Client()
     sign_in(client, outsider)
     assert client.get(reverse("followup:customer_record", args=[world["customer"].pk])).status_code == 403
+
+
+def test_recently_processed_and_all_customers(world, history):
+    """VIEW-01, VIEW-02, VIEW-03, VIEW-04: the recent view lists customers with contact in the option's days,
+    each with its last contact; a customer without recent contact is only under all customers; the fuzzy
+    search narrows both."""
+    from tradeport.customers.models import Customer, Ownership
+
+    quiet = Customer.objects.create(code="C0050", name="Quiet Buyer", region=world["customer"].region,
+                                    search_text="c0050 quiet buyer")
+    Ownership.objects.create(customer=quiet, employee=world["lily"])
+    client = client_of("lily")
+    recent = client.get(reverse("followup:customer_views"))
+    rows = recent.context["rows"]
+    assert [customer.code for customer, _at, _subject in rows] == ["C0012"]
+    assert rows[0][2] == "Phoned about the sample"
+    everyone = client.get(reverse("followup:customer_views_all"))
+    assert {customer.code for customer, _at, _subject in everyone.context["rows"]} == {"C0012", "C0050"}
+    html = everyone.content.decode()
+    assert reverse("followup:customer_record", args=[quiet.pk]) in html
+    make_account("wang", template="employee", employee_code="0009")
+    assert client_of("wang").get(reverse("followup:customer_views_all")).context["rows"] == []

@@ -48,7 +48,7 @@ MODULES: tuple[Module, ...] = (
     Module("followup", _("Follow-up"), "envelope-paper", (
         Function("fn_followup_management", _("Follow-up management"), "mail:followup", True),
         Function("fn_contact_input", _("Contact input"), "followup:contact_input", True),
-        Function("fn_followup_query", _("Follow-up query"), in_employee_template=True),
+        Function("fn_followup_query", _("Follow-up query"), "followup:customer_views", True),
         Function("fn_mail_distribution", _("Mail distribution"), "mail:undistributed"),
         Function("fn_mass_mail", _("Mass mail"), "mail:mass_list"),
         Function("fn_mail_reviewer_setup", _("Mail reviewer set-up"), "mail:reviewer_setup"),

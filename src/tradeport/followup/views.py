@@ -5,6 +5,7 @@ import datetime
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from tradeport.accounts.permissions import function_required
 from tradeport.codes.models import CodeItem
+from tradeport.customers.models import Customer
 from tradeport.followup import reminders
 from tradeport.followup.forms import ContactRecordForm, may_record_for_others
 from tradeport.followup.models import (
@@ -230,3 +232,46 @@ def customer_folders(request, pk, action):
         messages.success(request, ngettext("%(n)s entry moved.", "%(n)s entries moved.", moved) % {"n": moved})
         return redirect(back)
     raise Http404
+
+
+@function_required("fn_followup_query")
+def customer_views(request, view="recent"):
+    """VIEW-01..05: recently processed (the recent-activity option), or all customers, narrowed by the
+    quick query, fuzzy search and region; each with its last contact. A name opens VIEW-06."""
+    from django.db.models import OuterRef, Subquery
+
+    from tradeport.customers.views import filtered_customers
+    from tradeport.mail.models import Mail
+    from tradeport.system import options
+    from tradeport.system.lists import list_page
+
+    if view not in ("recent", "all"):
+        raise Http404
+    form, region, customers = filtered_customers(request, maintenance=False)
+    days = options.get("recent_activity_days")
+    if view == "recent":
+        since = timezone.now() - datetime.timedelta(days=days)
+        mailed = Mail.objects.filter(date__gte=since, customer__isnull=False, deleted_at__isnull=True).values(
+            "customer_id")
+        recorded = ContactRecord.objects.filter(occurred_at__gte=since).values("customer_id")
+        customers = customers.filter(Q(pk__in=mailed) | Q(pk__in=recorded))
+    listing = list_page(request, customers.select_related("level"), sort_fields={"code": "code", "name": "name"},
+                        default_sort="name")
+    ids = [c.pk for c in listing.page]
+    last_mail = Mail.objects.filter(customer=OuterRef("pk"), deleted_at__isnull=True).order_by("-date")
+    last_record = ContactRecord.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at")
+    facts = {row["pk"]: row for row in Customer.objects.filter(pk__in=ids).annotate(
+        mail_at=Subquery(last_mail.values("date")[:1]), mail_subject=Subquery(last_mail.values("subject")[:1]),
+        record_at=Subquery(last_record.values("occurred_at")[:1]),
+        record_subject=Subquery(last_record.values("subject")[:1])).values(
+        "pk", "mail_at", "mail_subject", "record_at", "record_subject")}
+    rows = []
+    for customer in listing.page:
+        fact = facts.get(customer.pk, {})
+        by_mail = fact.get("mail_at") and (not fact.get("record_at") or fact["mail_at"] >= fact["record_at"])
+        rows.append((customer, fact.get("mail_at") if by_mail else fact.get("record_at"),
+                     fact.get("mail_subject") if by_mail else fact.get("record_subject")))
+    context = {"form": form, "region": region, "listing": listing, "rows": rows, "view": view, "days": days}
+    if request.htmx and request.htmx.target == "customer-table":
+        return render(request, "followup/customer_views.html#table", context)
+    return render(request, "followup/customer_views.html", context)
