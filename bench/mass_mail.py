@@ -117,7 +117,8 @@ def tradeport(mailbox: Mailbox, author: Account, people) -> float:
     outcome = mass.run(mailing.pk, sleep=lambda seconds: None)
     elapsed = time.perf_counter() - started
     mailing.refresh_from_db()
-    assert outcome == "done" and mailing.sent == len(people), (outcome, mailing.sent, mailing.failed)
+    if outcome != "done" or mailing.sent != len(people):
+        raise SystemExit(f"the mailing did not finish: {outcome}, {mailing.sent} sent, {mailing.failed} failed")
     return len(people) / elapsed
 
 

@@ -140,13 +140,14 @@ def test_personal_mailbox_mail_from_strangers_is_in_the_owners_unknown_queue(wor
 def test_counters_count_each_queue(world, scene, boss):
     """GEN-03, QUE-02, QUE-06, MAIL-02: the numbers in parentheses; undistributed only for a distributor."""
     lily_account = Account.objects.get(username="lily")
-    assert queues.counters(lily_account, world["lily"]) == {"known": 1, "unknown": 1}
-    assert queues.counters(Account.objects.get(username="tom"), world["tom"]) == {"known": 2, "unknown": 1}
-    assert queues.counters(boss, None) == {"known": 0, "unknown": 0, "undistributed": 2}
+    assert queues.counters(lily_account, world["lily"]) == {"known": 1, "unknown": 1, "reminders": 0}
+    assert queues.counters(Account.objects.get(username="tom"), world["tom"]) == {"known": 2, "unknown": 1,
+                                                                               "reminders": 0}
+    assert queues.counters(boss, None) == {"known": 0, "unknown": 0, "reminders": 0, "undistributed": 2}
 
     triage.distribute(Mail.objects.get(pk=scene["waiting"]), to=world["lily"], actor=boss)
     assert queues.counters(boss, None)["undistributed"] == 1
-    assert queues.counters(lily_account, world["lily"]) == {"known": 1, "unknown": 2}
+    assert queues.counters(lily_account, world["lily"]) == {"known": 1, "unknown": 2, "reminders": 0}
 
 
 def test_the_screen_shows_the_counters_and_the_queues_the_user_has(world, scene, boss):
@@ -156,7 +157,7 @@ def test_the_screen_shows_the_counters_and_the_queues_the_user_has(world, scene,
     assert screen.status_code == 200
     assert screen.context["queue"].key == "known"
     assert [m.pk for m in screen.context["rows"]] == expect(scene, "known")
-    assert screen.context["counters"] == {"known": 1, "unknown": 1}
+    assert screen.context["counters"] == {"known": 1, "unknown": 1, "reminders": 0}
     offered = [q.key for q in screen.context["queues"]]
     assert "undistributed" not in offered
     assert "undistributed_trash" not in offered

@@ -11,6 +11,7 @@ import csv
 import email.policy
 import io
 import mimetypes
+import re
 import smtplib
 import time
 import uuid
@@ -44,6 +45,7 @@ from tradeport.mail.protocols import MailServerError
 from tradeport.system import options
 
 BATCH = 100
+SEPARATORS = re.compile(r"[;,；，\s]+")
 LEASE = timezone.timedelta(minutes=5)
 # Personalisation fields (MASS-02), in English and Chinese.
 FIELDS = {"{name}": "name", "{姓名}": "name", "{company}": "company", "{公司}": "company"}
@@ -118,7 +120,7 @@ def entries_from_file(upload) -> list[Entry]:
     if name.endswith(".csv"):
         return [_entry([c.strip() for c in row]) for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
     if name.endswith(".txt"):
-        parts = text.replace(";", "\n").replace(",", "\n").splitlines()
+        parts = SEPARATORS.split(text)
         return [Entry(part.strip()) for part in parts if part.strip()]
     raise ValidationError(_("Upload a .txt, .csv or .xlsx file."))
 
@@ -326,6 +328,8 @@ def run(mailing_id: int, *, sleep=time.sleep) -> str:
     try:
         while True:
             state = MassMailing.objects.filter(pk=mailing.pk).values_list("state", flat=True).first()
+            if state is None:
+                return "gone"
             if state != MassMailing.State.SENDING:  # paused or cancelled meanwhile: let go, unless resumed
                 if MassMailing.objects.filter(pk=mailing.pk).exclude(state=MassMailing.State.SENDING).update(
                         lease_until=None):

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tradeport.accounts.permissions import function_required
@@ -93,7 +94,8 @@ def mass_detail(request, pk):
 
 
 def _report(request, report: mass.AddReport) -> None:
-    messages.success(request, _("%(added)s recipients added.") % {"added": report.added})
+    messages.success(request, ngettext("%(added)s recipient added.", "%(added)s recipients added.",
+                                       report.added) % {"added": report.added})
     skipped = []
     if report.duplicates:
         skipped.append(_("%(n)s already on the list") % {"n": report.duplicates})
@@ -133,7 +135,7 @@ def mass_recipients(request, pk, source):
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
             return redirect("mail:mass_detail", pk=mailing.pk)
-        typed = form.cleaned_data["addresses"].replace(";", "\n").replace(",", "\n").splitlines()
+        typed = mass.SEPARATORS.split(form.cleaned_data["addresses"])
         entries += [mass.Entry(a.strip()) for a in typed if a.strip()]
         _report(request, mass.add_recipients(mailing, entries))
     elif source == "remove":
@@ -172,7 +174,11 @@ def mass_action(request, pk, action):
             messages.error(request, _("The mailing is no longer in a state that allows this."))
     elif action == "retry-failed":
         count = mass.retry_failed(mailing)
-        messages.success(request, _("%(n)s failed recipients are waiting again.") % {"n": count})
+        if count:
+            messages.success(request, ngettext("%(n)s failed recipient is waiting again.",
+                                               "%(n)s failed recipients are waiting again.", count) % {"n": count})
+        else:
+            messages.error(request, _("Nothing to send again."))
     else:
         raise Http404
     return redirect("mail:mass_detail", pk=mailing.pk)

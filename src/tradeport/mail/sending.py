@@ -41,7 +41,7 @@ from tradeport.mail.protocols import MailServerError
 LEASE = timezone.timedelta(minutes=5)
 # Minutes to wait after each temporary failure; past the last one the mail is failed.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)
-SEPARATORS = re.compile(r"[;,\n]+")
+SEPARATORS = re.compile(r"[;,；，\n]+")  # full-width too: typed with a Chinese input method
 
 
 class ComposeError(Exception):
