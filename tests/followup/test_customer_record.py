@@ -118,3 +118,37 @@ def test_recently_processed_and_all_customers(world, history):
     assert reverse("followup:customer_record", args=[quiet.pk]) in html
     make_account("wang", template="employee", employee_code="0009")
     assert client_of("wang").get(reverse("followup:customer_views_all")).context["rows"] == []
+
+
+def test_a_contact_is_added_from_the_contacts_panel(world, history):
+    """VIEW-08, CUST-21: the panel's form adds a contact and comes back to the follow-up record; an outside
+    address for the way back is ignored."""
+    from conftest import make_account as make
+    from tradeport.accounts.functions import MANAGER_TEMPLATE
+
+    manager = Client()
+    sign_in(manager, make("boss", template=MANAGER_TEMPLATE))
+    record_url = reverse("followup:customer_record", args=[world["customer"].pk])
+    assert 'id="add-contact"' in manager.get(record_url).content.decode()
+    response = manager.post(reverse("customers:contact_create", args=[world["customer"].pk]),
+                            {"name": "Klaus", "email": "klaus@hanse.de", "next": record_url})
+    assert response["Location"] == record_url
+    assert world["customer"].contacts.filter(name="Klaus").exists()
+    response = manager.post(reverse("customers:contact_create", args=[world["customer"].pk]),
+                            {"name": "Eva", "email": "eva@hanse.de", "next": "https://evil.example/"})
+    assert "evil" not in response["Location"]
+
+
+def test_the_follow_up_pages_join_the_permission_matrix(roles):
+    """GEN-01, VIEW-01, VIEW-02, FUP-14, QUE-12: who may open the follow-up query, the reminder queue and
+    the reminder days set-up."""
+    from matrix import check_matrix
+
+    check_matrix(reverse("followup:customer_views"), users=roles,
+                 anonymous=302, outsider=403, salesperson=200, manager=200)
+    check_matrix(reverse("followup:customer_views_all"), users=roles,
+                 anonymous=302, outsider=403, salesperson=200, manager=200)
+    check_matrix(reverse("followup:reminder_days"), users=roles,
+                 anonymous=302, outsider=403, salesperson=403, manager=200)
+    check_matrix(reverse("mail:followup_queue", args=["reminders"]), users=roles,
+                 anonymous=302, outsider=403, salesperson=200, manager=200)

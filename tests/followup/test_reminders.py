@@ -165,3 +165,21 @@ def test_the_manager_sets_the_days_per_level(world):
     assert list(reminders.due_list(world["lily"])) == []
     Mail.objects.update(date=timezone.now() - datetime.timedelta(days=5))
     assert [r.customer for r in reminders.due_list(world["lily"])] == [world["customer"]]
+
+
+def test_days_are_counted_in_the_salespersons_calendar(world, settings, monkeypatch):
+    """FUP-11, FUP-15: "in 3 days" is three days of the local calendar: at 20:00 UTC it is already tomorrow
+    in Shanghai, and across the spring clock change in Berlin three days stay three dates."""
+    from django.utils import timezone as tz
+
+    late_evening_utc = datetime.datetime(2026, 11, 27, 20, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(tz, "now", lambda: late_evening_utc)
+    with tz.override("Asia/Shanghai"):
+        assert reminders.in_days(3) == datetime.date(2026, 12, 1)
+    before_dst = datetime.datetime(2026, 3, 28, 23, 30, tzinfo=datetime.UTC)  # 00:30 on the 29th in Berlin
+    monkeypatch.setattr(tz, "now", lambda: before_dst)
+    with tz.override("Europe/Berlin"):
+        assert reminders.in_days(3) == datetime.date(2026, 4, 1)
+        reminder = reminders.schedule(world["customer"], world["lily"], reminders.in_days(3), source="mail")
+        assert list(reminders.due_list(world["lily"], today=datetime.date(2026, 3, 31))) == []
+        assert list(reminders.due_list(world["lily"], today=datetime.date(2026, 4, 1))) == [reminder]

@@ -158,6 +158,7 @@ def customer_record(request, pk):
     """VIEW-06..11: information, contacts, categories and folders, and the one history with its quick filters."""
     from django.db.models import Count
 
+    from tradeport.customers.forms import ContactForm
     from tradeport.customers.models import Ownership
     from tradeport.customers.views import customer_for
     from tradeport.followup import timeline
@@ -185,6 +186,7 @@ def customer_record(request, pk):
         "contacts": customer.contacts.all(),
         "owners": Ownership.objects.current().filter(customer=customer).select_related("employee"),
         "may_edit_contacts": request.user.has_perm("accounts.fn_customer_maintenance"),
+        "contact_form": ContactForm(),
     }
     if request.htmx and request.htmx.target == "timeline":
         return render(request, "followup/customer_record.html#timeline", context)
