@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tradeport.customers.models import Customer
+from tradeport.mail.models import UploadedFile
 from tradeport.org.models import Employee
 
 
@@ -60,17 +61,10 @@ class ContactRecord(models.Model):
         return self.subject
 
 
-class ContactAttachment(models.Model):
+class ContactAttachment(UploadedFile):
     """FUP-05: a scanned fax, a photo of a visit, a file from a chat."""
 
     record = models.ForeignKey(ContactRecord, on_delete=models.CASCADE, related_name="attachments")
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=150)
-    size = models.PositiveIntegerField()
-    path = models.CharField(max_length=200)
-
-    def __str__(self) -> str:
-        return self.filename
 
 
 class Reminder(models.Model):

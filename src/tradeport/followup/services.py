@@ -1,5 +1,3 @@
-import mimetypes
-
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext
@@ -13,7 +11,6 @@ from tradeport.followup.models import ContactAttachment, ContactRecord
 def record_contact(form, *, actor, mail=None) -> ContactRecord:
     """FUP-08: store the record; opened from a mail (READ-21), that mail is marked followed up."""
     from tradeport.mail import triage
-    from tradeport.mail.services import _store_file
 
     record = form.save(commit=False)
     record.created_by = actor
@@ -21,11 +18,7 @@ def record_contact(form, *, actor, mail=None) -> ContactRecord:
     record.save()
     form.save_m2m()
     for upload in form.cleaned_data["files"]:
-        data = upload.read()
-        _digest, path = _store_file("attachments", data)
-        ContactAttachment.objects.create(
-            record=record, filename=upload.name[:255], size=len(data), path=path,
-            content_type=upload.content_type or mimetypes.guess_type(upload.name)[0] or "application/octet-stream")
+        ContactAttachment.stored(upload, record=record)
     if mail is not None:
         triage.mark_followed_up(mail, employee=record.employee, actor=actor, followed_up=True,
                                 purpose=record.purpose or mail.purpose, products=list(record.products.all()),

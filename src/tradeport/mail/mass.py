@@ -10,7 +10,6 @@ themselves, like single mail (see sending.py).
 import csv
 import email.policy
 import io
-import mimetypes
 import re
 import smtplib
 import time
@@ -185,13 +184,7 @@ def add_recipients(mailing: MassMailing, entries) -> AddReport:
 
 
 def store_attachment(mailing: MassMailing, upload) -> MassAttachment:
-    from tradeport.mail.services import _store_file
-
-    data = upload.read()
-    _digest, path = _store_file("attachments", data)
-    content_type = upload.content_type or mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
-    return MassAttachment.objects.create(mailing=mailing, filename=upload.name[:255], content_type=content_type,
-                                         size=len(data), path=path)
+    return MassAttachment.stored(upload, mailing=mailing)
 
 
 # Life cycle (MASS-05, MASS-07) -------------------------------------------------------------------

@@ -566,15 +566,36 @@ class OutgoingMail(models.Model):
         return list(dict.fromkeys([*self.to, *self.cc, *self.bcc]))
 
 
-class OutgoingAttachment(models.Model):
-    outgoing = models.ForeignKey(OutgoingMail, on_delete=models.CASCADE, related_name="attachments")
+class UploadedFile(models.Model):
+    """A file a user attached (to a mail, a mailing or a contact record), stored by content."""
+
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=150)
     size = models.PositiveIntegerField()
     path = models.CharField(max_length=200)
 
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
         return self.filename
+
+    @classmethod
+    def stored(cls, upload, **owner):
+        """Store an uploaded file's bytes once (by SHA-256) and make the row that points at them."""
+        import mimetypes
+
+        from tradeport.mail.services import _store_file
+
+        data = upload.read()
+        _digest, path = _store_file("attachments", data)
+        content_type = upload.content_type or mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
+        return cls.objects.create(filename=upload.name[:255], content_type=content_type, size=len(data), path=path,
+                                  **owner)
+
+
+class OutgoingAttachment(UploadedFile):
+    outgoing = models.ForeignKey(OutgoingMail, on_delete=models.CASCADE, related_name="attachments")
 
 
 class MailTemplateQuerySet(models.QuerySet):
@@ -741,15 +762,8 @@ class MassRecipient(models.Model):
         return self.address
 
 
-class MassAttachment(models.Model):
+class MassAttachment(UploadedFile):
     mailing = models.ForeignKey(MassMailing, on_delete=models.CASCADE, related_name="attachments")
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=150)
-    size = models.PositiveIntegerField()
-    path = models.CharField(max_length=200)
-
-    def __str__(self) -> str:
-        return self.filename
 
 
 class OptOut(models.Model):

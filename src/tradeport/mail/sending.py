@@ -11,7 +11,6 @@ recognised as sent. The window left is between the server's acceptance and that 
 """
 
 import email.policy
-import mimetypes
 import re
 import smtplib
 import uuid
@@ -215,13 +214,7 @@ def build(outgoing: OutgoingMail, *, sender_name: str = "") -> bytes:
 
 
 def store_attachment(outgoing: OutgoingMail, upload) -> OutgoingAttachment:
-    from tradeport.mail.services import _store_file
-
-    data = upload.read()
-    _digest, path = _store_file("attachments", data)
-    content_type = upload.content_type or mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
-    return OutgoingAttachment.objects.create(outgoing=outgoing, filename=upload.name[:255],
-                                             content_type=content_type, size=len(data), path=path)
+    return OutgoingAttachment.stored(upload, outgoing=outgoing)
 
 
 def reviewer_for(user):
