@@ -148,12 +148,14 @@ def body_frame(page):
     return frame
 
 
-def wait_for(condition, timeout=5.0):
+def wait_for(page, condition, timeout=5.0):
+    """Poll `condition`, letting Playwright deliver its events meanwhile (time.sleep would not: the
+    sync API runs the route handlers that fill the tracker only inside its own calls)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.05)
+        page.wait_for_timeout(50)
     return condition()
 
 
@@ -184,7 +186,7 @@ def test_remote_images_wait_for_the_readers_consent(site, new_page):
     with page.expect_response(re.compile(r"/body/\?remote=1")):
         page.click("#show-remote-once")
     body_frame(page)
-    assert wait_for(lambda: {"pixel.gif", "logo.png"} <= {urlsplit(u).path.strip("/") for u in network.tracker}), \
+    assert wait_for(page, lambda: {"pixel.gif", "logo.png"} <= {urlsplit(u).path.strip("/") for u in network.tracker}), \
         f"remote images were not requested after consent: {network.tracker}"
     assert any(u.startswith(f"http://{TRACKER}/pixel.gif") for u in network.tracker)
     assert any(u.startswith(f"https://{TRACKER}/logo.png") for u in network.tracker)
@@ -202,12 +204,12 @@ def test_remote_images_wait_for_the_readers_consent(site, new_page):
     expect(page.locator("#reading .alert-success")).to_contain_text(f"Remote images from {NEWSLETTER} will be shown.")
     expect(page.locator("#remote-blocked")).to_have_count(0)
     body_frame(page)
-    assert wait_for(lambda: len(network.tracker) > left)
+    assert wait_for(page, lambda: len(network.tracker) > left)
     assert RemoteContentAllowance.objects.filter(account__username="manager", sender=NEWSLETTER).exists()
     left = len(network.tracker)
     open_mail(page, first)
     expect(page.locator("#remote-blocked")).to_have_count(0)
-    assert wait_for(lambda: len(network.tracker) > left)
+    assert wait_for(page, lambda: len(network.tracker) > left)
 
     # Another sender's mail is still blocked.
     left = len(network.tracker)

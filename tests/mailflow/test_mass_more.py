@@ -281,7 +281,7 @@ def test_a_reviewed_author_waits_for_approval_then_it_sends(reviewed, smtp_sink,
     assert mass.run(mailing.pk, sleep=no_sleep) == "done"
     assert sorted(m.recipients[0] for m in smtp_sink.messages) == ["a@buyers.example", "b@buyers.example"]
     again = reviewer.post(reverse("mail:mass_review", args=[mailing.pk, "approve"]), follow=True)
-    assert "This mail is no longer waiting for you." in notices(again)
+    assert "This mail is no longer waiting for you, or has changed since you read it." in notices(again)
     assert len(smtp_sink.messages) == 2
 
 

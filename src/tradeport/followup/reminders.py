@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from tradeport.accounts.models import Account
 from tradeport.customers.models import Customer
 from tradeport.followup.models import ContactRecord, Reminder
 
@@ -112,8 +113,12 @@ def due_list(employee, *, today: datetime.date | None = None):
     today = today or timezone.localdate()
     for customer, date in _level_due(employee, today):
         schedule(customer, employee, date, source=Reminder.Source.LEVEL)
-    return Reminder.objects.filter(employee=employee, state=Reminder.State.OPEN, due_date__lte=today).select_related(
-        "customer", "customer__level").order_by("due_date", "id")
+    # A customer transferred away or deleted since leaves its old owner's list (PERM-13).
+    account = Account.objects.filter(employee_code=employee.code, is_active=True).first()
+    visible = Customer.objects.visible_to(account).alive().values("pk")
+    return Reminder.objects.filter(employee=employee, state=Reminder.State.OPEN, due_date__lte=today,
+                                   customer__in=visible).select_related("customer", "customer__level").order_by(
+        "due_date", "id")
 
 
 def due_count(employee) -> int:

@@ -49,6 +49,6 @@ def _send_fax(record: ContactRecord, uploads) -> None:
                                       for a in record.attachments.all()])
             record.fax_status = gettext("Sent to %(number)s by the fax gateway (%(reference)s).") % {
                 "number": number, "reference": reference}
-        except fax.FaxError as exc:
+        except Exception as exc:  # a gateway's network error must not lose the record the user typed
             record.fax_status = gettext("The fax gateway did not send it: %(reason)s") % {"reason": exc}
     ContactRecord.objects.filter(pk=record.pk).update(fax_status=record.fax_status)

@@ -32,7 +32,7 @@ from tradeport.mail.models import Mail
 
 def _source_mail(request) -> Mail | None:
     pk = request.GET.get("mail") or request.POST.get("mail")
-    if not str(pk or "").isdigit():
+    if not str(pk or "").isdecimal():
         return None
     return get_object_or_404(Mail.objects.visible_to(request.user).filter(deleted_at__isnull=True)
                              .select_related("customer"), pk=pk)
@@ -46,7 +46,7 @@ def contact_input(request):
     if mail is not None:
         initial.update(customer=mail.customer_id, subject=mail.subject[:300], purpose=mail.purpose_id,
                        category=mail.category_id, products=list(mail.products.values_list("pk", flat=True)))
-    elif str(request.GET.get("customer") or "").isdigit():
+    elif str(request.GET.get("customer") or "").isdecimal():
         initial["customer"] = request.GET["customer"]
     if str(request.GET.get("method") or "").isalnum():
         initial["method"] = CodeItem.objects.of("followup_method").filter(
@@ -70,7 +70,7 @@ def contact_input(request):
 def record_list(request):
     """The user's own contact records, newest first (the customer timeline comes with VIEW-08)."""
     records = ContactRecord.objects.visible_to(request.user).select_related("customer", "employee", "method")
-    if request.GET.get("customer", "").isdigit():
+    if request.GET.get("customer", "").isdecimal():
         records = records.filter(customer_id=request.GET["customer"])
     elif request.user.employee is not None:
         records = records.filter(employee=request.user.employee)
@@ -82,8 +82,13 @@ def record_list(request):
 def record_detail(request, pk):
     record = get_object_or_404(ContactRecord.objects.visible_to(request.user).select_related(
         "customer", "employee", "method", "direction", "purpose", "category", "mail"), pk=pk)
+    from tradeport.mail.models import Mail
+
+    mail_visible = record.mail_id is not None and Mail.objects.visible_to(request.user).filter(
+        pk=record.mail_id).exists()
     return render(request, "followup/record_detail.html", {
-        "record": record, "attachments": record.attachments.all(), "products": record.products.all()})
+        "record": record, "attachments": record.attachments.all(), "products": record.products.all(),
+        "mail_visible": mail_visible})
 
 
 @function_required("fn_contact_input")
@@ -130,7 +135,7 @@ def reminder_days(request):
         values = {}
         for level in levels:
             raw = request.POST.get(f"days_{level.pk}", "").strip() or "0"
-            if not raw.isdigit() or int(raw) > 3650:
+            if not raw.isdecimal() or int(raw) > 3650:
                 errors[level.pk] = _("Enter a whole number of days from 0 to 3650.")
             else:
                 values[level.pk] = int(raw)
@@ -145,11 +150,22 @@ def reminder_days(request):
     return render(request, "followup/reminder_days.html", {"levels": levels, "errors": errors})
 
 
+def _moment(text: str):
+    """The "older than" of a history page: an aware datetime, or None for anything that is not one."""
+    try:
+        moment = parse_datetime(text) if text else None
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 def _folder_and_category(request, customer):
     folder = CustomerFolder.objects.filter(customer=customer, pk=request.GET.get("folder")).first() \
-        if str(request.GET.get("folder") or "").isdigit() else None
+        if str(request.GET.get("folder") or "").isdecimal() else None
     category = CodeItem.objects.filter(group__key="category", pk=request.GET.get("category")).first() \
-        if str(request.GET.get("category") or "").isdigit() else None
+        if str(request.GET.get("category") or "").isdecimal() else None
     return folder, category
 
 
@@ -170,7 +186,7 @@ def customer_record(request, pk):
         kind = "all"
     method = request.GET.get("method", "") if str(request.GET.get("method", "")).isalnum() else ""
     folder, category = _folder_and_category(request, customer)
-    before = parse_datetime(request.GET.get("before", "")) if request.GET.get("before") else None
+    before = _moment(request.GET.get("before", ""))
     entries, older = timeline.entries(customer, kind=kind, method=method, before=before, folder=folder,
                                       category=category)
     folders = CustomerFolder.objects.filter(customer=customer).annotate(
@@ -212,8 +228,11 @@ def customer_folders(request, pk, action):
             CustomerFolder.objects.create(customer=customer, name=name, created_by=request.user)
             messages.success(request, _("Folder %(name)s created.") % {"name": name})
         return redirect(back)
-    folder = get_object_or_404(CustomerFolder, customer=customer, pk=request.POST.get("folder") or 0) \
-        if action in ("rename", "delete", "move") and request.POST.get("folder") else None
+    folder_id = request.POST.get("folder", "")
+    folder = get_object_or_404(CustomerFolder, customer=customer, pk=int(folder_id)) \
+        if action in ("rename", "delete", "move") and folder_id.isascii() and folder_id.isdecimal() else None
+    if action in ("rename", "delete") and folder is None:
+        raise Http404
     if action == "rename" and folder is not None and name:
         if CustomerFolder.objects.filter(customer=customer, name=name).exclude(pk=folder.pk).exists():
             messages.error(request, _("This customer already has a folder called %(name)s.") % {"name": name})
@@ -227,8 +246,8 @@ def customer_folders(request, pk, action):
         return redirect(back)
     if action == "move":
         keys = request.POST.getlist("entry")
-        mail_ids = [k.split(":", 1)[1] for k in keys if k.startswith("mail:") and k[5:].isdigit()]
-        record_ids = [k.split(":", 1)[1] for k in keys if k.startswith("record:") and k[7:].isdigit()]
+        mail_ids = [k.split(":", 1)[1] for k in keys if k.startswith("mail:") and k[5:].isdecimal()]
+        record_ids = [k.split(":", 1)[1] for k in keys if k.startswith("record:") and k[7:].isdecimal()]
         moved = Mail.objects.filter(customer=customer, pk__in=mail_ids).update(folder=folder)
         moved += ContactRecord.objects.filter(customer=customer, pk__in=record_ids).update(folder=folder)
         messages.success(request, ngettext("%(n)s entry moved.", "%(n)s entries moved.", moved) % {"n": moved})

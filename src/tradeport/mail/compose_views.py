@@ -39,10 +39,23 @@ from tradeport.system.lists import list_page
 SOURCE_KINDS = {k.value for k in OutgoingMail.Kind} - {OutgoingMail.Kind.NEW}
 
 
+def _is_key(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def _number(value) -> int | None:
+    """A positive id from a query or form value; anything else (letters, "²", "") is None."""
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdecimal() else None
+
+
 def _source(request, kind: str, pk) -> Mail | None:
     if kind not in SOURCE_KINDS:
         return None
-    if not str(pk or "").isdigit():
+    if not str(pk or "").isdecimal():
         raise Http404
     return get_object_or_404(_readable(request).select_related("mailbox", "raw"), pk=pk)
 
@@ -66,6 +79,7 @@ def compose(request):
     """SEND-01: a new mail, a reply (?reply=), reply all, forward, forward as attachment, or a draft (?draft=)."""
     draft = None
     compose_key = request.POST.get("compose_key", "")[:36] if request.method == "POST" else str(uuid.uuid4())
+    compose_key = compose_key if _is_key(compose_key) else str(uuid.uuid4())
     earlier = OutgoingMail.objects.filter(author=request.user, compose_key=compose_key).first() if compose_key else None
     if earlier is not None and earlier.state != OutgoingMail.State.DRAFT:
         messages.info(request, _("This mail was already sent from this form."))  # a second click, or Back
@@ -73,7 +87,7 @@ def compose(request):
     if earlier is not None:
         draft = earlier
         kind, source = draft.kind, draft.source
-    elif str(request.GET.get("draft") or request.POST.get("draft") or "").isdigit():
+    elif str(request.GET.get("draft") or request.POST.get("draft") or "").isdecimal():
         draft = get_object_or_404(OutgoingMail.objects.select_related("source", "mailbox", "reviewed_by"),
                                   author=request.user, state=OutgoingMail.State.DRAFT, pk=request.GET.get("draft") or request.POST["draft"])
         kind, source = draft.kind, draft.source
@@ -125,6 +139,7 @@ def compose(request):
             initial.update(follow_up_source=pending, follow_up_days=_default_days(source) if pending else None)
         form = ComposeForm(initial=initial, user=request.user)
     return render(request, "mail/compose.html", {
+        "compose_key": compose_key,
         "templates": MailTemplate.objects.usable_by(request.user).only("name", "subject", "body"),
         "phrases": CommonPhrase.objects.filter(owner=request.user).only("title", "content"),
         "reviewer": sending.reviewer_for(request.user),
@@ -166,11 +181,12 @@ def _sent_message(outgoing: OutgoingMail) -> str:
 def compose_autosave(request):
     """SEND-15: drafts save themselves; the text fields only (attachments are saved with [Save draft] or [Send])."""
     compose_key = request.POST.get("compose_key", "")[:36]
-    draft = OutgoingMail.objects.filter(author=request.user, compose_key=compose_key).first() if compose_key else None
-    if draft is None and str(request.POST.get("draft") or "").isdigit():
+    draft = OutgoingMail.objects.filter(author=request.user, compose_key=compose_key).first() \
+        if _is_key(compose_key) else None
+    if draft is None and str(request.POST.get("draft") or "").isdecimal():
         draft = OutgoingMail.objects.filter(author=request.user, pk=request.POST["draft"]).first()
     if (draft is not None and draft.state != OutgoingMail.State.DRAFT) or (
-            draft is None and str(request.POST.get("draft") or "").isdigit()):  # sent or submitted meanwhile
+            draft is None and str(request.POST.get("draft") or "").isdecimal()):  # sent or submitted meanwhile
             return render(request, "mail/_autosave.html", {"autosave_error": _("Not saved: this mail has left the drafts.")})
     kind = request.POST.get("kind") if request.POST.get("kind") in SOURCE_KINDS else OutgoingMail.Kind.NEW
     source = draft.source if draft else _source(request, kind, request.POST.get("source"))
@@ -178,7 +194,11 @@ def compose_autosave(request):
     if not form.is_valid():
         return render(request, "mail/_autosave.html", {"autosave_error": _("Not saved yet: check the fields marked in red when you send.")})
     form.cleaned_data["files"] = []
-    saved = _save(request, form, draft, draft.kind if draft else kind, source, compose_key=compose_key)
+    try:
+        with transaction.atomic():
+            saved = _save(request, form, draft, draft.kind if draft else kind, source, compose_key=compose_key)
+    except sending.ComposeError:
+        return render(request, "mail/_autosave.html", {"autosave_error": _("Not saved: this mail has left the drafts.")})
     return render(request, "mail/_autosave.html", {"saved_at": timezone.localtime(saved.updated_at),
                                                    "saved_draft": saved})
 
@@ -187,6 +207,9 @@ def compose_autosave(request):
 def _save(request, form: ComposeForm, draft: OutgoingMail | None, kind: str, source: Mail | None, *,
           compose_key: str = "") -> OutgoingMail:
     data = form.cleaned_data
+    if draft is not None and not OutgoingMail.objects.select_for_update().filter(
+            pk=draft.pk, state=OutgoingMail.State.DRAFT).exists():
+        raise sending.ComposeError(_("This mail has left the drafts meanwhile."))
     outgoing = draft or OutgoingMail(author=request.user, employee=_employee(request), kind=kind, source=source,
                                      compose_key=compose_key)
     outgoing.mailbox = data["mailbox"]
@@ -248,7 +271,7 @@ def outbox_action(request, pk, action):
     elif action == "remove-attachment":
         done = bool(OutgoingAttachment.objects.filter(
             outgoing=outgoing, outgoing__state=OutgoingMail.State.DRAFT,
-            pk=request.POST.get("attachment") or 0).delete()[0])
+            pk=_number(request.POST.get("attachment")) or 0).delete()[0])
         if done:
             return redirect(f"{reverse('mail:compose')}?draft={outgoing.pk}")
         text = _("Only a draft can be changed.")
@@ -264,7 +287,7 @@ def outbox_action(request, pk, action):
 def approval_list(request):
     """SEND-11: the mail waiting for this reviewer, oldest first, each readable before deciding."""
     rows = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).select_related(
-        "author", "mailbox").prefetch_related("attachments").order_by("id")
+        "author", "mailbox", "source").prefetch_related("attachments", "source__attachments").order_by("id")
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
     mailings = MassMailing.objects.filter(reviewer=request.user, state=MassMailing.State.AWAITING).select_related(
         "author", "mailbox").order_by("id")
@@ -279,14 +302,20 @@ def mass_review(request, pk, action):
     from tradeport.mail import mass
 
     mailing = get_object_or_404(MassMailing, pk=pk, reviewer=request.user)
+    if action not in ("approve", "reject"):
+        raise Http404
+    version = _version(request)
+    if version is STALE:
+        messages.error(request, _("This mail has changed since you opened the list: read it again."))
+        return redirect("mail:approval_list")
     if action == "approve":
-        done = mass.approve(mailing, reviewer=request.user)
+        done = mass.approve(mailing, reviewer=request.user, version=version)
     elif action == "reject":
         form = ReviewForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Say why the mail goes back, so that its author can fix it."))
             return redirect("mail:approval_list")
-        done = mass.reject(mailing, reviewer=request.user, comment=form.cleaned_data["comment"])
+        done = mass.reject(mailing, reviewer=request.user, comment=form.cleaned_data["comment"], version=version)
     else:
         raise Http404
     if done:
@@ -294,25 +323,48 @@ def mass_review(request, pk, action):
                          if action == "approve" else _("Returned to its author: “%(subject)s”.") % {
                              "subject": mailing.subject})
     else:
-        messages.error(request, _("This mail is no longer waiting for you."))
+        messages.error(request, _("This mail is no longer waiting for you, or has changed since you read it."))
     return redirect("mail:approval_list")
+
+
+STALE = object()
+
+
+def _version(request):
+    """The change time of the item the reviewer read, as the approval list's forms carry it, so that a
+    mail changed since is not approved unseen; None when a request sends none (no check)."""
+    from django.utils.dateparse import parse_datetime
+
+    if "version" not in request.POST:
+        return None
+    try:
+        return parse_datetime(request.POST["version"]) or STALE
+    except ValueError:
+        return STALE
 
 
 @login_required
 @require_POST
 def approval_action(request, pk, action):
     outgoing = get_object_or_404(OutgoingMail, pk=pk, reviewer=request.user)
+    if action not in ("approve", "reject"):
+        raise Http404
+    version = _version(request)
+    if version is STALE:
+        messages.error(request, _("This mail has changed since you opened the list: read it again."))
+        return redirect("mail:approval_list")
     if action == "approve":
-        done = sending.approve(outgoing, reviewer=request.user)
+        done = sending.approve(outgoing, reviewer=request.user, version=version)
         text = _("Approved: “%(subject)s” leaves now or at its time.") if done else _(
-            "This mail is no longer waiting for you.")
+            "This mail is no longer waiting for you, or has changed since you read it.")
     elif action == "reject":
         form = ReviewForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Say why the mail goes back, so that its author can fix it."))
             return redirect("mail:approval_list")
-        done = sending.reject(outgoing, reviewer=request.user, comment=form.cleaned_data["comment"])
-        text = _("Returned to its author: “%(subject)s”.") if done else _("This mail is no longer waiting for you.")
+        done = sending.reject(outgoing, reviewer=request.user, comment=form.cleaned_data["comment"], version=version)
+        text = _("Returned to its author: “%(subject)s”.") if done else _(
+            "This mail is no longer waiting for you, or has changed since you read it.")
     else:
         raise Http404
     (messages.success if done else messages.error)(request, text % {"subject": outgoing.subject})

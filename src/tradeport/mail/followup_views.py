@@ -83,11 +83,11 @@ def followup(request, queue: str = "known"):
 
         rows, older = list(due_list(employee)[:500]), None
     else:
-        rows, older = queues.page_of(queue, employee, int(before) if before and before.isdigit() else None)
+        rows, older = queues.page_of(queue, employee, int(before) if before and before.isdecimal() else None)
     context = {"queue": queues.BY_KEY[queue], "queues": available, "rows": rows, "older": older,
                "counters": queues.counters(request.user, employee), "is_first_page": not before,
                "may_distribute": queues.may_distribute(request.user),
-               "open_mail": int(request.GET["mail"]) if request.GET.get("mail", "").isdigit() else None}
+               "open_mail": int(request.GET["mail"]) if request.GET.get("mail", "").isdecimal() else None}
     if request.htmx and request.htmx.target == "queue-list":
         return render(request, "mail/followup.html#list", context)
     if request.htmx and request.htmx.target == "queue-tree":
@@ -357,7 +357,7 @@ def bulk(request):
     """MAIL-11: ticked undistributed mails together: trash, spam, block, delete permanently."""
     _require_distributor(request)
     action = request.POST.get("action")
-    ids = [int(i) for i in request.POST.getlist("mail") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("mail") if i.isdecimal()]
     done, refused = 0, []
     for mail in Mail.objects.filter(pk__in=ids):
         try:
@@ -387,7 +387,7 @@ def recycle_bin(request):
         raise PermissionDenied
     before = request.GET.get("before")
     rows, older = queues.page(Mail.objects.filter(deleted_at__isnull=False).order_by("-id"),
-                              int(before) if before and before.isdigit() else None)
+                              int(before) if before and before.isdecimal() else None)
     counts = Mail.objects.filter(deleted_at__isnull=False).aggregate(n=Count("id"), mine=Count("id", filter=Q(
         deleted_by=request.user)))
     return render(request, "mail/recycle_bin.html", {"rows": rows, "older": older, "counts": counts,

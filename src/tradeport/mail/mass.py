@@ -179,7 +179,7 @@ def add_recipients(mailing: MassMailing, entries) -> AddReport:
         if len(chunk) >= 1000:
             flush()
     flush()
-    MassMailing.objects.filter(pk=mailing.pk).update(total=mailing.recipients.count())
+    MassMailing.objects.filter(pk=mailing.pk).update(total=mailing.recipients.count(), updated_at=timezone.now())
     return report
 
 
@@ -195,17 +195,19 @@ def submit(mailing: MassMailing) -> None:
         raise sending.ComposeError(_("Add at least one recipient."))
     reviewer = sending.reviewer_for(mailing.author)
     if reviewer is not None:
-        MassMailing.objects.filter(pk=mailing.pk).update(state=MassMailing.State.AWAITING, reviewer=reviewer,
-                                                         review_comment="")
+        MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.DRAFT).update(
+            state=MassMailing.State.AWAITING, reviewer=reviewer, review_comment="", updated_at=timezone.now())
         return
     MassMailing.objects.filter(pk=mailing.pk).update(review_comment="")
     _start(mailing)
 
 
-def _start(mailing: MassMailing) -> None:
-    MassMailing.objects.filter(pk=mailing.pk).update(state=MassMailing.State.SENDING, lease_until=None,
-                                                     started_at=mailing.started_at or timezone.now())
-    transaction.on_commit(lambda: _enqueue(mailing.pk))
+def _start(mailing: MassMailing, *, from_state: str = MassMailing.State.DRAFT) -> bool:
+    started = MassMailing.objects.filter(pk=mailing.pk, state=from_state).update(
+        state=MassMailing.State.SENDING, lease_until=None, started_at=mailing.started_at or timezone.now())
+    if started:
+        transaction.on_commit(lambda: _enqueue(mailing.pk))
+    return bool(started)
 
 
 def _enqueue(mailing_id: int) -> None:
@@ -214,17 +216,22 @@ def _enqueue(mailing_id: int) -> None:
     run_mass_mailing.enqueue(mailing_id=mailing_id)
 
 
-def approve(mailing: MassMailing, *, reviewer) -> bool:
-    changed = MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.AWAITING, reviewer=reviewer).update(
-        reviewed_by=reviewer, reviewed_at=timezone.now(), review_comment="")
-    if changed:
-        _start(mailing)
-    return bool(changed)
+def approve(mailing: MassMailing, *, reviewer, version=None) -> bool:
+    """MASS-07: only the version the reviewer read (its `updated_at`) is let go."""
+    same = {"updated_at": version} if version is not None else {}
+    with transaction.atomic():
+        changed = MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.AWAITING, reviewer=reviewer,
+                                             **same).update(reviewed_by=reviewer, reviewed_at=timezone.now(),
+                                                            review_comment="")
+        return bool(changed) and _start(mailing, from_state=MassMailing.State.AWAITING)
 
 
-def reject(mailing: MassMailing, *, reviewer, comment: str) -> bool:
-    return bool(MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.AWAITING, reviewer=reviewer).update(
-        state=MassMailing.State.DRAFT, reviewed_by=reviewer, reviewed_at=timezone.now(), review_comment=comment))
+def reject(mailing: MassMailing, *, reviewer, comment: str, version=None) -> bool:
+    same = {"updated_at": version} if version is not None else {}
+    return bool(MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.AWAITING, reviewer=reviewer,
+                                           **same).update(
+        state=MassMailing.State.DRAFT, reviewed_by=reviewer, reviewed_at=timezone.now(), review_comment=comment,
+        updated_at=timezone.now()))
 
 
 def pause(mailing: MassMailing) -> bool:
@@ -264,8 +271,9 @@ def retry_failed(mailing: MassMailing) -> int:
             state=MassRecipient.State.PENDING, error="")
         if count:
             MassMailing.objects.filter(pk=mailing.pk).update(failed=F("failed") - count)
-            if mailing.state in (MassMailing.State.DONE, MassMailing.State.PAUSED):
-                MassMailing.objects.filter(pk=mailing.pk).update(state=MassMailing.State.PAUSED, finished_at=None)
+            if MassMailing.objects.filter(pk=mailing.pk, state__in=[
+                    MassMailing.State.DONE, MassMailing.State.PAUSED]).update(
+                    state=MassMailing.State.PAUSED, finished_at=None):
                 resume(mailing)
     return count
 
@@ -328,7 +336,9 @@ def run(mailing_id: int, *, sleep=time.sleep) -> str:
                         lease_until=None):
                     return state or "gone"
                 continue
-            batch = _take_batch(mailing, min(BATCH, per_minute))
+            batch = _skip_refused(mailing, _take_batch(mailing, min(BATCH, per_minute)))
+            if batch is None:
+                continue  # everyone in it had opted out since being added
             if not batch:
                 MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.SENDING).update(
                     state=MassMailing.State.DONE, finished_at=timezone.now(), lease_until=None)
@@ -350,8 +360,9 @@ def run(mailing_id: int, *, sleep=time.sleep) -> str:
                 except MailServerError as exc:  # cannot connect: stop, keep the rest waiting
                     _release(batch[len(results):])
                     _record(mailing, results)
-                    MassMailing.objects.filter(pk=mailing.pk).update(
-                        state=MassMailing.State.PAUSED, last_error=exc.message, lease_until=None)
+                    MassMailing.objects.filter(pk=mailing.pk, state=MassMailing.State.SENDING).update(
+                        state=MassMailing.State.PAUSED, last_error=exc.message)
+                    MassMailing.objects.filter(pk=mailing.pk).update(lease_until=None)
                     return "paused"
                 except smtplib.SMTPResponseException as exc:  # this recipient refused; the session goes on
                     results.append((recipient, None, _smtp_words(exc)))
@@ -380,6 +391,23 @@ def _take_batch(mailing: MassMailing, size: int) -> list[MassRecipient]:
         state=MassRecipient.State.SENDING, claimed_by=claim)
     claimed = list(MassRecipient.objects.filter(pk__in=ids, claimed_by=claim).order_by("id"))
     return claimed or _take_batch(mailing, size)
+
+
+def _skip_refused(mailing: MassMailing, batch: list[MassRecipient]) -> list[MassRecipient] | None:
+    """Addresses that opted out, bounced or were blocked after they were added are skipped now."""
+    if not batch:
+        return batch
+    addresses = [r.address for r in batch]
+    refused = set(OptOut.objects.filter(address__in=addresses).values_list("address", flat=True))
+    refused |= set(BouncedAddress.objects.filter(address__in=addresses).values_list("address", flat=True))
+    refused |= set(BlockedAddress.objects.filter(address__in=addresses).values_list("address", flat=True))
+    if not refused:
+        return batch
+    skipped = MassRecipient.objects.filter(pk__in=[r.pk for r in batch if r.address in refused]).update(
+        state=MassRecipient.State.SKIPPED, error=_("Opted out, bounced or blocked since it was added."))
+    MassMailing.objects.filter(pk=mailing.pk).update(skipped=F("skipped") + skipped)
+    kept = [r for r in batch if r.address not in refused]
+    return kept or None
 
 
 def _release(recipients: list[MassRecipient]) -> None:

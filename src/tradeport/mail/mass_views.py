@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -49,7 +50,12 @@ def mass_edit(request, pk=None):
     form = MassMailingForm(request.POST or None, request.FILES or None, instance=mailing, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            mailing = form.save()
+            if mailing.pk:  # only the message: the state belongs to the life cycle (a stale copy must not win)
+                mailing = form.save(commit=False)
+                mailing.updated_at = timezone.now()
+                mailing.save(update_fields=["mailbox", "subject", "body", "updated_at"])
+            else:
+                mailing = form.save()
             for upload in form.cleaned_data["files"]:
                 mass.store_attachment(mailing, upload)
         return redirect("mail:mass_detail", pk=mailing.pk)
@@ -86,6 +92,11 @@ def mass_detail(request, pk):
         recipients = recipients.filter(state=state)
     context["listing"] = list_page(request, recipients, search_fields=("address", "name", "company"),
                                    sort_fields={"address": "address", "id": "id"}, default_sort="id")
+    from tradeport.customers.models import Customer
+
+    # A recipient's customer is named and linked only when the user may see it (PERM-13).
+    context["visible_customers"] = set(Customer.objects.visible_to(request.user).filter(
+        pk__in=[r.customer_id for r in context["listing"].page if r.customer_id]).values_list("pk", flat=True))
     context["recipient_state"] = state
     context["polling"] = mailing.state == MassMailing.State.SENDING
     if request.htmx and request.htmx.target == "mass-progress":
@@ -139,11 +150,12 @@ def mass_recipients(request, pk, source):
         entries += [mass.Entry(a.strip()) for a in typed if a.strip()]
         _report(request, mass.add_recipients(mailing, entries))
     elif source == "remove":
-        MassRecipient.objects.filter(mailing=mailing, pk__in=request.POST.getlist("recipient")).delete()
-        MassMailing.objects.filter(pk=mailing.pk).update(total=mailing.recipients.count())
+        MassRecipient.objects.filter(mailing=mailing, pk__in=[
+            i for i in request.POST.getlist("recipient") if i.isascii() and i.isdecimal()]).delete()
+        MassMailing.objects.filter(pk=mailing.pk).update(total=mailing.recipients.count(), updated_at=timezone.now())
     elif source == "clear":
         mailing.recipients.all().delete()
-        MassMailing.objects.filter(pk=mailing.pk).update(total=0)
+        MassMailing.objects.filter(pk=mailing.pk).update(total=0, updated_at=timezone.now())
     else:
         raise Http404
     return redirect("mail:mass_detail", pk=mailing.pk)

@@ -20,12 +20,12 @@ from email.utils import format_datetime, getaddresses, make_msgid
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tradeport.customers.addresses import normalise
 from tradeport.mail import protocols
 from tradeport.mail.models import (
     Delivery,
@@ -65,7 +65,7 @@ def split_addresses(text: str) -> list[str]:
             continue
         _name, address = getaddresses([part])[0]
         try:
-            validate_email(address)
+            address = normalise(address)  # lower case, and an internationalised domain in IDNA form
         except ValidationError:
             wrong.append(part)
             continue
@@ -251,14 +251,16 @@ def submit(outgoing: OutgoingMail, *, sender_name: str = "") -> None:
     transaction.on_commit(lambda: _enqueue(outgoing.pk))
 
 
-def approve(outgoing: OutgoingMail, *, reviewer) -> bool:
-    """SEND-11: the mail leaves at once, or at its scheduled time, dated then (built again: same Message-ID)."""
+def approve(outgoing: OutgoingMail, *, reviewer, version=None) -> bool:
+    """SEND-11: the mail leaves at once, or at its scheduled time, dated then (built again: same Message-ID).
+    `version` is the `updated_at` the reviewer read: a mail changed since is not approved unseen."""
     from tradeport.mail.services import _store_file
 
     now = timezone.now()
+    same = {"updated_at": version} if version is not None else {}
     with transaction.atomic():
         changed = OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.AWAITING,
-                                              reviewer=reviewer).update(
+                                              reviewer=reviewer, **same).update(
             state=OutgoingMail.State.QUEUED, next_attempt_at=max(outgoing.send_at or now, now), reviewed_by=reviewer,
             reviewed_at=now, review_comment="", updated_at=now)
         if changed:
@@ -283,11 +285,12 @@ def reassign_waiting(account, reviewer) -> int:
                                                                  review_comment=note)
 
 
-def reject(outgoing: OutgoingMail, *, reviewer, comment: str) -> bool:
+def reject(outgoing: OutgoingMail, *, reviewer, comment: str, version=None) -> bool:
     """SEND-11: back to the author's drafts with the reviewer's comment."""
     now = timezone.now()
+    same = {"updated_at": version} if version is not None else {}
     return bool(OutgoingMail.objects.filter(pk=outgoing.pk, state=OutgoingMail.State.AWAITING,
-                                            reviewer=reviewer).update(
+                                            reviewer=reviewer, **same).update(
         state=OutgoingMail.State.DRAFT, raw_path="", reviewed_by=reviewer, reviewed_at=now, review_comment=comment,
         updated_at=now))
 
@@ -328,9 +331,10 @@ def retry(outgoing: OutgoingMail) -> bool:
 
 def cancel(outgoing: OutgoingMail) -> bool:
     """A mail still waiting returns to the drafts (SEND-08: editable until it leaves)."""
+    # Edited, it is a new message: a new Message-ID, and no search for the old one's copy.
     return bool(OutgoingMail.objects.filter(pk=outgoing.pk, state__in=[
         OutgoingMail.State.QUEUED, OutgoingMail.State.FAILED, OutgoingMail.State.AWAITING]).update(
-        state=OutgoingMail.State.DRAFT, raw_path="", updated_at=timezone.now()))
+        state=OutgoingMail.State.DRAFT, raw_path="", message_id="", interrupted=False, updated_at=timezone.now()))
 
 
 # Delivery ------------------------------------------------------------------------------------
