@@ -295,38 +295,6 @@ def approval_list(request):
                                                        "mailings": mailings, "reject_form": ReviewForm()})
 
 
-@login_required
-@require_POST
-def mass_review(request, pk, action):
-    """MASS-07: a mass mailing is approved or returned as one item."""
-    from tradeport.mail import mass
-
-    mailing = get_object_or_404(MassMailing, pk=pk, reviewer=request.user)
-    if action not in ("approve", "reject"):
-        raise Http404
-    version = _version(request)
-    if version is STALE:
-        messages.error(request, _("This mail has changed since you opened the list: read it again."))
-        return redirect("mail:approval_list")
-    if action == "approve":
-        done = mass.approve(mailing, reviewer=request.user, version=version)
-    elif action == "reject":
-        form = ReviewForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Say why the mail goes back, so that its author can fix it."))
-            return redirect("mail:approval_list")
-        done = mass.reject(mailing, reviewer=request.user, comment=form.cleaned_data["comment"], version=version)
-    else:
-        raise Http404
-    if done:
-        messages.success(request, _("Approved: “%(subject)s” leaves now or at its time.") % {"subject": mailing.subject}
-                         if action == "approve" else _("Returned to its author: “%(subject)s”.") % {
-                             "subject": mailing.subject})
-    else:
-        messages.error(request, _("This mail is no longer waiting for you, or has changed since you read it."))
-    return redirect("mail:approval_list")
-
-
 STALE = object()
 
 
@@ -343,10 +311,8 @@ def _version(request):
         return STALE
 
 
-@login_required
-@require_POST
-def approval_action(request, pk, action):
-    outgoing = get_object_or_404(OutgoingMail, pk=pk, reviewer=request.user)
+def _review(request, item, action: str, approve, reject):
+    """SEND-11, MASS-07: approve, or return with a comment, the version the reviewer read."""
     if action not in ("approve", "reject"):
         raise Http404
     version = _version(request)
@@ -354,21 +320,37 @@ def approval_action(request, pk, action):
         messages.error(request, _("This mail has changed since you opened the list: read it again."))
         return redirect("mail:approval_list")
     if action == "approve":
-        done = sending.approve(outgoing, reviewer=request.user, version=version)
-        text = _("Approved: “%(subject)s” leaves now or at its time.") if done else _(
-            "This mail is no longer waiting for you, or has changed since you read it.")
-    elif action == "reject":
+        done = approve(item, reviewer=request.user, version=version)
+        text = _("Approved: “%(subject)s” leaves now or at its time.")
+    else:
         form = ReviewForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Say why the mail goes back, so that its author can fix it."))
             return redirect("mail:approval_list")
-        done = sending.reject(outgoing, reviewer=request.user, comment=form.cleaned_data["comment"], version=version)
-        text = _("Returned to its author: “%(subject)s”.") if done else _(
-            "This mail is no longer waiting for you, or has changed since you read it.")
+        done = reject(item, reviewer=request.user, comment=form.cleaned_data["comment"], version=version)
+        text = _("Returned to its author: “%(subject)s”.")
+    if done:
+        messages.success(request, text % {"subject": item.subject})
     else:
-        raise Http404
-    (messages.success if done else messages.error)(request, text % {"subject": outgoing.subject})
+        messages.error(request, _("This mail is no longer waiting for you, or has changed since you read it."))
     return redirect("mail:approval_list")
+
+
+@login_required
+@require_POST
+def approval_action(request, pk, action):
+    outgoing = get_object_or_404(OutgoingMail, pk=pk, reviewer=request.user)
+    return _review(request, outgoing, action, sending.approve, sending.reject)
+
+
+@login_required
+@require_POST
+def mass_review(request, pk, action):
+    """MASS-07: a mass mailing is approved or returned as one item."""
+    from tradeport.mail import mass
+
+    mailing = get_object_or_404(MassMailing, pk=pk, reviewer=request.user)
+    return _review(request, mailing, action, mass.approve, mass.reject)
 
 
 @function_required("fn_mail_reviewer_setup")
