@@ -42,6 +42,7 @@ def history(world):
         customer=world["customer"], employee=world["lily"], subject="Phoned about the sample",
         method=CodeItem.objects.get(group__key="followup_method", code="PHONE"),
         occurred_at=timezone.now() - datetime.timedelta(days=1))
+    call.products.add(CodeItem.objects.get(group__key="product", code="P05"))
     reminder = reminders.schedule(world["customer"], world["lily"], timezone.localdate(), source="mail",
                                   actor=Account.objects.get(username="lily"))
     reminders.postpone(reminder, timezone.localdate() + datetime.timedelta(days=2),
@@ -50,8 +51,8 @@ def history(world):
 
 
 def test_one_history_with_quick_filters(world, history):
-    """VIEW-06, VIEW-10, FUP-01, MAIL-16: received and sent mail, the call and the reminder's history in one
-    list, newest first; [Sent mail] shows only outgoing mail, [Phone] only calls."""
+    """VIEW-06, VIEW-10, FUP-01, MAIL-16: received and sent mail, the call (with its products) and the
+    reminder's history in one list, newest first; [Sent mail] shows only outgoing mail, [Phone] only calls."""
     client = client_of("lily")
     url = reverse("followup:customer_record", args=[world["customer"].pk])
     page = client.get(url)
@@ -61,6 +62,7 @@ def test_one_history_with_quick_filters(world, history):
     html = page.content.decode()
     assert "Phoned about the sample" in html
     assert 'data-reminder-event="postponed"' in html
+    assert "Lighting" in html[html.index("data-products"):]  # FUP-01: each entry shows its products
     assert [e.kind for e in client.get(url, {"show": "sent"}).context["entries"]] == ["mail_out"]
     assert [e.kind for e in client.get(url, {"show": "received"}).context["entries"]] == ["mail_in"]
     assert [e.subject for e in client.get(url, {"method": "PHONE"}).context["entries"]] == ["Phoned about the sample"]

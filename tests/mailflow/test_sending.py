@@ -756,3 +756,22 @@ def test_quoted_date_is_in_local_time(sendable, settings):
     forward = client.get(reverse("mail:compose") + f"?forward={original.pk}").context["form"].initial["body"]
     assert "On 2026-03-03 17:00, Sender wrote:" in reply  # sent 10:00 +0100 = 17:00 in Shanghai
     assert "Date: 2026-03-03 17:00" in forward
+
+
+def test_a_mail_sent_to_a_stranger_opens_from_the_senders_sent_folder(sendable, smtp_sink):
+    """DAILY-04, PERM-13, SEND-14: mail sent from a system mailbox to someone who is no customer is listed in
+    the author's Sent folder and opens for the author; another salesperson still gets 404."""
+    world = sendable
+    client = lily_client(world)
+    client.post(reverse("mail:compose"), {"kind": "new", "mailbox": world["mailbox"].pk, "to": "new@stranger.example",
+                                          "subject": "Hello", "body": "Nice to meet you.", "send": "1"})
+    outgoing = OutgoingMail.objects.get()
+    assert sending.deliver(outgoing.pk) == "sent"
+    outgoing.refresh_from_db()
+    assert outgoing.mail.customer is None
+    listed = client.get(reverse("mail:followup_queue", args=["sent"])).content.decode()
+    assert f'data-mail="{outgoing.mail_id}"' in listed
+    assert client.get(reverse("mail:mail_read", args=[outgoing.mail_id])).status_code == 200
+    tom = Client()
+    sign_in(tom, Account.objects.get(username="tom"))
+    assert tom.get(reverse("mail:mail_read", args=[outgoing.mail_id])).status_code == 404

@@ -140,7 +140,8 @@ class FetchLedger(models.Model):
 
 class MailQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """PERM-13: mail of the user's customers and mail delivered to the user; PERM-08 sees all."""
+        """PERM-13: mail of the user's customers, mail delivered or copied to the user, and mail the user
+        sent; PERM-08 sees all."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_administrator or user.has_perm("accounts.system_mail"):
@@ -152,7 +153,8 @@ class MailQuerySet(models.QuerySet):
         if user.employee_code:
             delivered = Delivery.objects.filter(employee__code=user.employee_code).values("mail_id")
             copied = InternalCopy.objects.filter(employee__code=user.employee_code).values("mail_id")
-            condition |= Q(pk__in=delivered) | Q(pk__in=copied)
+            # DAILY-04: what the user sent is theirs to read, whoever it went to.
+            condition |= Q(pk__in=delivered) | Q(pk__in=copied) | Q(sent_by__code=user.employee_code)
         return self.filter(condition)
 
 
