@@ -37,3 +37,32 @@ def test_a_manager_triages_by_keyboard(site, new_page):
     expect(page.locator("#queue-table")).not_to_contain_text("Inquiry 1")
     second.refresh_from_db()
     assert second.triage_action == "trash"
+
+
+def test_an_action_key_works_the_moment_the_mail_appears(site, new_page):
+    """QUE-01, GEN-04, MAIL-12: a key pressed as soon as the reading pane is filled goes through htmx, not a page load."""
+    manager = Account.objects.get(username="manager")
+    manager.set_password("Harbour-Lights-42")
+    manager.must_change_password = False
+    manager.save()
+    mailbox = Mailbox.objects.create(address="info@tradeport.test", protocol="none")
+    for n in range(2):
+        message_ingest(mailbox=mailbox, raw=raw_mail(f"buyer{n}@quick{n}.example", subject=f"Quick {n}",
+                                                     message_id=f"<quick{n}@stranger.example>"))
+    page = new_page("en-US")
+    log_in(page, site, "manager", "Harbour-Lights-42")
+    page.goto(f"{site}/mail/followup/undistributed/")
+    expect(page.locator("[data-counter=undistributed]")).to_have_text("2")
+    # The observer fires in the same turn that fills the pane: no time passes for htmx to catch up.
+    page.evaluate("""() => {
+      const reading = document.getElementById("reading");
+      new MutationObserver((records, observer) => {
+        if (!reading.querySelector('[data-key="e"]')) { return; }
+        observer.disconnect();
+        document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "e", bubbles: true}));
+      }).observe(reading, {childList: true, subtree: true});
+    }""")
+    page.locator("#queue-table a[data-open-mail]").first.click()
+    expect(page.locator("[data-counter=undistributed]")).to_have_text("1")
+    assert page.url.endswith("/mail/followup/undistributed/")
+    assert Mail.objects.filter(triage_action="trash").count() == 1
