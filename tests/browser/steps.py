@@ -5,11 +5,16 @@ import re
 from playwright.sync_api import expect
 
 
-def log_in(page, site, username, password):
+def log_in(page, site, username, password, *, refused=False):
+    """Sign in and wait for the answer, so that the next goto cannot cut off the session cookie."""
     page.goto(f"{site}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("form.card button[type=submit]")
+    if refused:
+        expect(page.locator("#login-error")).to_be_visible()
+    else:
+        expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def first_login(page, site, username, new_password="Harbour-Lights-42"):

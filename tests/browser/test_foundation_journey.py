@@ -82,6 +82,7 @@ def test_second_login_is_refused_when_the_seats_are_full_but_admin_gets_in(site,
     expect(admin).to_have_url(re.compile(r"/password/$"))
 
     first.click("button:has-text('安全退出')")
+    expect(first).to_have_url(re.compile(r"/login/"))
     log_in(second, site, "sales2", "sales2")
     expect(second).to_have_url(re.compile(r"/password/$"))
 

@@ -285,8 +285,10 @@ def test_two_managers_distribute_the_same_mail_at_the_same_moment(site, new_page
         }, Math.max(0, at - Date.now())); }""", at)
     for page in pages.values():
         expect(page.locator("#reading .alert-success, #reading .alert-danger")).to_be_visible()
+    # Only a sanity check that the two timers fired together; a loaded machine delays timers, and the
+    # outcome below must hold however far apart the submits were.
     sent = [page.evaluate("window.__sentAt") for page in pages.values()]
-    assert abs(sent[0] - sent[1]) < 50, f"the two submits were {abs(sent[0] - sent[1])} ms apart"
+    assert abs(sent[0] - sent[1]) < 300, f"the two submits were {abs(sent[0] - sent[1])} ms apart"
 
     won = [name for name, page in pages.items() if page.locator("#reading .alert-success").count()]
     lost = [name for name, page in pages.items() if page.locator("#reading .alert-danger").count()]
