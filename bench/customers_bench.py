@@ -87,11 +87,6 @@ def generate(count: int, seed: int = 7) -> None:
                 customer.name_key = name_key(customer.name)
             Customer.objects.bulk_update(customers, ["search_text", "phone_digits", "name_key"])
         print(f"{offset + size} customers ({time.perf_counter() - began:.0f} s)", flush=True)
-    with connection.cursor() as cursor:
-        # What autovacuum would do soon after a real bulk load: statistics and the visibility map.
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-
-
 
 
 def run(repeat: int) -> None:

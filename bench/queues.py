@@ -79,14 +79,6 @@ def generate(count: int, seed: int = 5) -> None:
                 for m, (c, pending) in zip(mails, plans, strict=True) if c is not None], batch_size=1000)
         made += size
         print(f"  {made:,} mails", flush=True)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 
 
 def run(repeat: int) -> None:

@@ -15,6 +15,7 @@ import datetime
 import os
 import random
 import sys
+from urllib.parse import quote
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tradeport.settings")
 os.environ.setdefault("TRADEPORT_ALLOWED_HOSTS", "testserver")
@@ -87,9 +88,18 @@ def run(repeat: int) -> None:
         "follow-up record, first page": (client, url),
         "follow-up record, sent mail only": (client, url + "?show=sent"),
         "follow-up record, phone calls only": (client, url + "?method=PHONE"),
-        "follow-up record, a page deep in history": (client, url + "?before=" + (
-            timezone.now() - datetime.timedelta(days=60)).isoformat().replace("+", "%2B")),
+        "follow-up record, a page deep in history": (client, url + "?before=" + quote(deep_cursor(target))),
     }, repeat)
+
+
+def deep_cursor(customer):
+    """The [Older] cursor of a mail about 60 days back, as the page before it would link."""
+    from tradeport.followup.timeline import MAIL, Cursor
+    from tradeport.mail.models import Mail
+
+    mail = Mail.objects.filter(customer=customer, date__lt=timezone.now() - datetime.timedelta(days=60)).order_by(
+        "-date", "-id").first()
+    return str(Cursor(mail.date, MAIL, (mail.pk,)))
 
 
 if __name__ == "__main__":

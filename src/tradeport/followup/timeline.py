@@ -2,13 +2,18 @@
 and what happened to reminders, in one list, newest first.
 
 Each source is read through its own (customer, date) index for one page only, and the pages are
-merged here; the next page starts before the last entry shown, so a customer with thousands of
+merged here; the next page starts after the last entry shown, so a customer with thousands of
 entries costs the same as one with a handful.
+
+Entries are ordered by (moment, source, id), newest first, and the page cursor names all three:
+entries sharing a moment (a mass mailing filed to several addresses of one customer) are split
+across pages without one being skipped.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -16,6 +21,49 @@ from tradeport.followup.models import ContactRecord, Reminder
 
 PAGE = 50
 FILTERS = ("all", "received", "sent", "records", "reminders")
+# Order of the sources among entries of the same moment, newest first: mail, then records, then reminders.
+MAIL, RECORD, REMINDER = 2, 1, 0
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: after the entry (at, source, ident) in newest-first order."""
+
+    at: datetime.datetime
+    source: int = -1  # -1: strictly before `at`, whatever the source
+    ident: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.at.isoformat()}~{self.source}~{'.'.join(map(str, self.ident))}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Cursor | None":
+        """The cursor of an [Older] link, or None for anything that is not one (a bare moment is accepted)."""
+        at_text, _, rest = (text or "").partition("~")
+        source_text, _, ident_text = rest.partition("~")
+        try:
+            at = parse_datetime(at_text) if at_text else None
+            source = int(source_text) if source_text else -1
+            ident = tuple(int(part) for part in ident_text.split(".")) if ident_text else ()
+        except ValueError:
+            return None
+        if at is None or source not in (-1, MAIL, RECORD, REMINDER):
+            return None
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at)
+        return cls(at=at, source=source, ident=ident if source >= 0 else ())
+
+    def older(self, source: int, field: str) -> Q:
+        """The rows of `source` that come after this cursor, for a queryset ordered by (-field, -id)."""
+        earlier = Q(**{f"{field}__lt": self.at})
+        if source < self.source:
+            return earlier | Q(**{field: self.at})
+        if source == self.source and self.ident:
+            return earlier | Q(**{field: self.at, "id__lt": self.ident[0]})
+        return earlier
+
+    def admits(self, entry: "Entry") -> bool:
+        return entry.sort_key < (self.at, self.source, self.ident)
 
 
 @dataclass
@@ -31,6 +79,12 @@ class Entry:
     mail: object = None
     record: object = None
     detail: str = ""
+    source: int = MAIL
+    ident: tuple[int, ...] = ()
+
+    @property
+    def sort_key(self):
+        return (self.at, self.source, self.ident)
 
     @property
     def key(self) -> str:
@@ -58,10 +112,11 @@ def _mails(customer, kind: str, before, folder, category):
     if category is not None:
         mails = mails.filter(category=category)
     if before is not None:
-        mails = mails.filter(date__lt=before)
+        mails = mails.filter(before.older(MAIL, "date"))
     for mail in mails.order_by("-date", "-id")[:PAGE]:
         outgoing = mail.direction == Mail.Direction.OUT
         yield Entry(at=mail.date or mail.received_at, kind="mail_out" if outgoing else "mail_in", mail=mail,
+                    source=MAIL, ident=(mail.pk,),
                     subject=mail.subject, who=(mail.sent_by.name if outgoing and mail.sent_by else
                                                mail.from_name or mail.from_address),
                     method="email", category=mail.category.name if mail.category else "",
@@ -78,9 +133,10 @@ def _records(customer, method, before, folder, category):
     if category is not None:
         records = records.filter(category=category)
     if before is not None:
-        records = records.filter(occurred_at__lt=before)
+        records = records.filter(before.older(RECORD, "occurred_at"))
     for record in records.order_by("-occurred_at", "-id")[:PAGE]:
         yield Entry(at=record.occurred_at, kind="record", record=record, subject=record.subject,
+                    source=RECORD, ident=(record.pk,),
                     who=record.employee.name, method=record.method.name,
                     category=record.category.name if record.category else "",
                     purpose=record.purpose.name if record.purpose else "",
@@ -92,17 +148,20 @@ REMINDER_WORDS = {"created": "set", "rescheduled": "moved", "postponed": "postpo
 
 def _reminders(customer, before):
     for reminder in Reminder.objects.filter(customer=customer).select_related("employee"):
-        for event in reminder.history:
+        for index, event in enumerate(reminder.history):
             at = parse_datetime(event.get("at", ""))
-            if at is None or (before is not None and at >= before):
+            if at is None:
                 continue
-            yield Entry(at=at, kind="reminder", subject=event.get("action", ""), who=event.get("by", ""),
-                        detail=event.get("date", ""), method=reminder.employee.name)
+            entry = Entry(at=at, kind="reminder", subject=event.get("action", ""), who=event.get("by", ""),
+                          detail=event.get("date", ""), method=reminder.employee.name,
+                          source=REMINDER, ident=(reminder.pk, index))
+            if before is None or before.admits(entry):
+                yield entry
 
 
-def entries(customer, *, kind: str = "all", method: str = "", before=None, folder=None, category=None
-            ) -> tuple[list[Entry], datetime.datetime | None]:
-    """One page of the timeline and the moment the next page starts before (None: no more)."""
+def entries(customer, *, kind: str = "all", method: str = "", before: Cursor | None = None, folder=None,
+            category=None) -> tuple[list[Entry], Cursor | None]:
+    """One page of the timeline and the cursor of the next (None: no more)."""
     chosen: list[Entry] = []
     mails_wanted = kind in ("all", "received", "sent") and not method
     records_wanted = kind in ("all", "records") or bool(method)
@@ -112,7 +171,8 @@ def entries(customer, *, kind: str = "all", method: str = "", before=None, folde
         chosen += list(_records(customer, method, before, folder, category))
     if kind in ("all", "reminders") and not method and folder is None and category is None:
         chosen += list(_reminders(customer, before))
-    chosen.sort(key=lambda e: e.at or timezone.now(), reverse=True)
+    chosen.sort(key=lambda e: e.sort_key, reverse=True)
     page = chosen[:PAGE]
     more = len(chosen) > PAGE or (len(page) == PAGE)
-    return page, (page[-1].at if page and more else None)
+    last = page[-1] if page else None
+    return page, (Cursor(last.at, last.source, last.ident) if last and more else None)

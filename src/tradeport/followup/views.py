@@ -10,7 +10,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -150,17 +149,6 @@ def reminder_days(request):
     return render(request, "followup/reminder_days.html", {"levels": levels, "errors": errors})
 
 
-def _moment(text: str):
-    """The "older than" of a history page: an aware datetime, or None for anything that is not one."""
-    try:
-        moment = parse_datetime(text) if text else None
-    except ValueError:
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
 def _folder_and_category(request, customer):
     folder = CustomerFolder.objects.filter(customer=customer, pk=request.GET.get("folder")).first() \
         if str(request.GET.get("folder") or "").isdecimal() else None
@@ -186,7 +174,7 @@ def customer_record(request, pk):
         kind = "all"
     method = request.GET.get("method", "") if str(request.GET.get("method", "")).isalnum() else ""
     folder, category = _folder_and_category(request, customer)
-    before = _moment(request.GET.get("before", ""))
+    before = timeline.Cursor.parse(request.GET.get("before", ""))
     entries, older = timeline.entries(customer, kind=kind, method=method, before=before, folder=folder,
                                       category=category)
     folders = CustomerFolder.objects.filter(customer=customer).annotate(
@@ -194,7 +182,7 @@ def customer_record(request, pk):
     categories = Mail.objects.filter(customer=customer, deleted_at__isnull=True, category__isnull=False).values(
         "category", "category__name_zh", "category__name_en").annotate(count=Count("id")).order_by("category__sort_order")
     context = {
-        "customer": customer, "entries": entries, "older": older.isoformat() if older else "",
+        "customer": customer, "entries": entries, "older": str(older) if older else "",
         "show": kind, "method": method, "folder": folder, "category": category, "folders": folders,
         "categories": [(c["category"], c["category__name_zh"] if translation.get_language().startswith("zh")
                         else c["category__name_en"] or c["category__name_zh"], c["count"]) for c in categories],

@@ -241,6 +241,8 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
         suggested = suggestions.get(item.sender.rpartition("@")[2]) if decision.customer is None else None
         if suggested is not None:
             decision.facts["suggested"] = {"code": suggested.code, "name": suggested.name}
+        received_at = timezone.now()
+        # A mail without a usable Date header is dated when it arrived, so date orders every list.
         item.mail = Mail(
             mailbox=mailbox, raw=item.raw, kind=parsed.kind,
             direction=Mail.Direction.OUT if item.outgoing else Mail.Direction.IN,
@@ -248,7 +250,8 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
             references=parsed.references[-50:], thread_subject=parsed.thread_subject[:300], thread_key=key[:300],
             subject=parsed.subject[:500], from_address=item.sender[:254],
             from_name=(parsed.from_.name if parsed.from_ else "")[:200],
-            to=[str(a) for a in parsed.to], cc=[str(a) for a in parsed.cc], date=parsed.date,
+            to=[str(a) for a in parsed.to], cc=[str(a) for a in parsed.cc], date=parsed.date or received_at,
+            received_at=received_at,
             text=parsed.text, html=parsed.html, has_remote_images=parsed.has_remote_images,
             defects=parsed.defects[:50], customer=decision.customer, contact_id=decision.contact_id,
             route=decision.route, route_reason=decision.reason[:500], route_facts=decision.facts,
