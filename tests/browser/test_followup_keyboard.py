@@ -13,20 +13,26 @@ from tradeport.mail.services import message_ingest
 pytestmark = pytest.mark.browser
 
 
-def test_a_manager_triages_by_keyboard(site, new_page):
-    """QUE-01, GEN-03, GEN-04, MAIL-11, MAIL-12: j/k/Enter open mail; e moves it to the trash; the counter follows."""
+def undistributed_screen(site, new_page, subjects):
+    """The manager on Undistributed mail, with one stranger's mail for each subject."""
     manager = Account.objects.get(username="manager")
     manager.set_password("Harbour-Lights-42")
     manager.must_change_password = False
     manager.save()
     mailbox = Mailbox.objects.create(address="info@tradeport.test", protocol="none")
-    for n in range(3):
-        message_ingest(mailbox=mailbox, raw=raw_mail(f"buyer{n}@stranger{n}.example", subject=f"Inquiry {n}",
+    for n, subject in enumerate(subjects):
+        message_ingest(mailbox=mailbox, raw=raw_mail(f"buyer{n}@stranger{n}.example", subject=subject,
                                                      message_id=f"<kb{n}@stranger.example>"))
     page = new_page("en-US")
     log_in(page, site, "manager", "Harbour-Lights-42")
     page.goto(f"{site}/mail/followup/undistributed/")
-    expect(page.locator("[data-counter=undistributed]")).to_have_text("3")
+    expect(page.locator("[data-counter=undistributed]")).to_have_text(str(len(subjects)))
+    return page
+
+
+def test_a_manager_triages_by_keyboard(site, new_page):
+    """QUE-01, GEN-03, GEN-04, MAIL-11, MAIL-12: j/k/Enter open mail; e moves it to the trash; the counter follows."""
+    page = undistributed_screen(site, new_page, [f"Inquiry {n}" for n in range(3)])
     page.locator("body").press("j")
     page.locator("body").press("j")
     page.keyboard.press("Enter")
@@ -41,18 +47,7 @@ def test_a_manager_triages_by_keyboard(site, new_page):
 
 def test_an_action_key_works_the_moment_the_mail_appears(site, new_page):
     """QUE-01, GEN-04, MAIL-12: a key pressed as soon as the reading pane is filled goes through htmx, not a page load."""
-    manager = Account.objects.get(username="manager")
-    manager.set_password("Harbour-Lights-42")
-    manager.must_change_password = False
-    manager.save()
-    mailbox = Mailbox.objects.create(address="info@tradeport.test", protocol="none")
-    for n in range(2):
-        message_ingest(mailbox=mailbox, raw=raw_mail(f"buyer{n}@quick{n}.example", subject=f"Quick {n}",
-                                                     message_id=f"<quick{n}@stranger.example>"))
-    page = new_page("en-US")
-    log_in(page, site, "manager", "Harbour-Lights-42")
-    page.goto(f"{site}/mail/followup/undistributed/")
-    expect(page.locator("[data-counter=undistributed]")).to_have_text("2")
+    page = undistributed_screen(site, new_page, ["Quick 0", "Quick 1"])
     # The observer fires in the same turn that fills the pane: no time passes for htmx to catch up.
     page.evaluate("""() => {
       const reading = document.getElementById("reading");
