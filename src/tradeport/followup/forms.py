@@ -1,5 +1,8 @@
+import datetime
+
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tradeport.codes.models import CodeItem
@@ -73,6 +76,23 @@ class ContactRecordForm(forms.ModelForm):
             raise forms.ValidationError(_("The attachments come to %(size)s, over the limit of %(limit)s MB.") % {
                 "size": filesizeformat(total), "limit": limit_mb})
         return files
+
+    def clean_occurred_at(self):
+        moment = self.cleaned_data["occurred_at"]
+        now = timezone.now()
+        if not now - datetime.timedelta(days=365 * 30) <= moment <= now + datetime.timedelta(days=1):
+            raise forms.ValidationError(_("Enter when the contact took place: not in the future, not decades ago."))
+        return moment
+
+    def clean_next_follow_up(self):
+        from tradeport.followup.reminders import date_problem
+
+        date = self.cleaned_data.get("next_follow_up")
+        problem = date and self.data.get(self.add_prefix("needs_follow_up")) and date_problem(
+            date, earliest=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return date
 
     def clean(self):
         cleaned = super().clean()

@@ -93,6 +93,8 @@ class Reminder(models.Model):
                                   related_name="+")
     # What happened to it, for the customer's timeline: [{"at", "action", "by", "date"}].
     history = models.JSONField(default=list, blank=True)
+    # The last time it was set, moved, postponed or closed: level reminders wait for contact after it.
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("reminder")
@@ -100,7 +102,7 @@ class Reminder(models.Model):
         constraints = [models.UniqueConstraint(fields=["customer", "employee"], condition=Q(state="open"),
                                                name="one_open_reminder")]
         indexes = [models.Index(fields=["employee", "state", "due_date"], name="reminder_due"),
-                   models.Index(fields=["customer", "employee", "-created_at"], name="reminder_by_customer")]
+                   models.Index(fields=["customer", "employee", "-changed_at"], name="reminder_by_customer")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.due_date}"

@@ -6,7 +6,7 @@ Dates are days in the salesperson's calendar (the active time zone): "in 3 days"
 The due list is a query over stored dates, so no day is missed because a job did not run:
 open reminders whose date has come, plus customers of the salesperson whose level asks for
 contact every N days (FUP-14) and whose last contact (mail either way, or a contact record)
-is N days old, unless a reminder for them was set or closed since that contact. Those are
+is N days old, unless a reminder for them was set, moved, postponed or closed since that contact. Those are
 written as reminders when the list is read, so that they can be postponed or cancelled.
 """
 
@@ -15,6 +15,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tradeport.accounts.models import Account
 from tradeport.customers.models import Customer
@@ -41,7 +42,8 @@ def schedule(customer, employee, due_date: datetime.date, *, source: str, actor=
         reminder.history = _note(reminder, "rescheduled", actor, due_date)
         reminder.due_date, reminder.source = due_date, source
         reminder.mail = mail or reminder.mail
-        reminder.save(update_fields=["history", "due_date", "source", "mail"])
+        reminder.changed_at = timezone.now()
+        reminder.save(update_fields=["history", "due_date", "source", "mail", "changed_at"])
         return reminder
     reminder = Reminder(customer=customer, employee=employee, due_date=due_date, source=source, mail=mail)
     reminder.history = _note(reminder, "created", actor, due_date)
@@ -57,6 +59,19 @@ def in_days(days: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
 
 
+HORIZON_DAYS = 731  # a follow-up date further out than two years is a typing slip, not a plan
+
+
+def date_problem(date: datetime.date, *, earliest: datetime.date) -> str:
+    """Why `date` cannot be a reminder's date, or "" when it can."""
+    today = timezone.localdate()
+    if date < earliest:
+        return _("Choose a date after today.") if earliest > today else _("Choose today or a later date.")
+    if date > today + datetime.timedelta(days=HORIZON_DAYS):
+        return _("Choose a date within the next two years.")
+    return ""
+
+
 def complete(customer, employee, *, actor, how: str) -> bool:
     """FUP-16: a reply, a fax, a contact record or a mail to the customer completes the open reminder."""
     reminder = Reminder.objects.filter(customer=customer, employee=employee, state=Reminder.State.OPEN).first()
@@ -64,19 +79,19 @@ def complete(customer, employee, *, actor, how: str) -> bool:
         return False
     return bool(Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.OPEN).update(
         state=Reminder.State.DONE, closed_at=timezone.now(), closed_by=actor if getattr(actor, "pk", None) else None,
-        history=_note(reminder, f"completed:{how}", actor)))
+        changed_at=timezone.now(), history=_note(reminder, f"completed:{how}", actor)))
 
 
 def postpone(reminder: Reminder, new_date: datetime.date, *, actor) -> bool:
     """FUP-12: hidden until the new date."""
     return bool(Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.OPEN).update(
-        due_date=new_date, history=_note(reminder, "postponed", actor, new_date)))
+        due_date=new_date, changed_at=timezone.now(), history=_note(reminder, "postponed", actor, new_date)))
 
 
 def cancel(reminder: Reminder, *, actor) -> bool:
     """FUP-13: out of the list for good, with who and when."""
     return bool(Reminder.objects.filter(pk=reminder.pk, state=Reminder.State.OPEN).update(
-        state=Reminder.State.CANCELLED, closed_at=timezone.now(), closed_by=actor,
+        state=Reminder.State.CANCELLED, closed_at=timezone.now(), closed_by=actor, changed_at=timezone.now(),
         history=_note(reminder, "cancelled", actor)))
 
 
@@ -89,7 +104,7 @@ def _level_due(employee, today: datetime.date) -> list[tuple[Customer, datetime.
     last_record = ContactRecord.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values(
         "occurred_at")[:1]
     last_reminder = Reminder.objects.filter(customer=OuterRef("pk"), employee=employee).order_by(
-        "-created_at").values("created_at")[:1]
+        "-changed_at").values("changed_at")[:1]
     candidates = Customer.objects.alive().filter(
         ownerships__employee=employee, ownerships__is_latest=True, level__reminder_days__gt=0,
     ).annotate(last_mail=Subquery(last_mail), last_record=Subquery(last_record),

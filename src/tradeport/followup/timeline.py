@@ -49,8 +49,12 @@ class Cursor:
             return None
         if at is None or source not in (-1, MAIL, RECORD, REMINDER):
             return None
-        if timezone.is_naive(at):
-            at = timezone.make_aware(at)
+        try:  # a moment that cannot be told in UTC (year 1 east of Greenwich) is no cursor either
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)
+            at.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            return None
         return cls(at=at, source=source, ident=ident if source >= 0 else ())
 
     def older(self, source: int, field: str) -> Q:

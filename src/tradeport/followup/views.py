@@ -27,11 +27,12 @@ from tradeport.followup.models import (
 )
 from tradeport.followup.services import record_contact
 from tradeport.mail.models import Mail
+from tradeport.system.params import as_id, as_ids
 
 
 def _source_mail(request) -> Mail | None:
-    pk = request.GET.get("mail") or request.POST.get("mail")
-    if not str(pk or "").isdecimal():
+    pk = as_id(request.GET.get("mail") or request.POST.get("mail"))
+    if pk is None:
         return None
     return get_object_or_404(Mail.objects.visible_to(request.user).filter(deleted_at__isnull=True)
                              .select_related("customer"), pk=pk)
@@ -45,8 +46,8 @@ def contact_input(request):
     if mail is not None:
         initial.update(customer=mail.customer_id, subject=mail.subject[:300], purpose=mail.purpose_id,
                        category=mail.category_id, products=list(mail.products.values_list("pk", flat=True)))
-    elif str(request.GET.get("customer") or "").isdecimal():
-        initial["customer"] = request.GET["customer"]
+    elif as_id(request.GET.get("customer")) is not None:
+        initial["customer"] = as_id(request.GET["customer"])
     if str(request.GET.get("method") or "").isalnum():
         initial["method"] = CodeItem.objects.of("followup_method").filter(
             code=request.GET["method"]).values_list("pk", flat=True).first()
@@ -69,8 +70,8 @@ def contact_input(request):
 def record_list(request):
     """The user's own contact records, newest first (the customer timeline comes with VIEW-08)."""
     records = ContactRecord.objects.visible_to(request.user).select_related("customer", "employee", "method")
-    if request.GET.get("customer", "").isdecimal():
-        records = records.filter(customer_id=request.GET["customer"])
+    if as_id(request.GET.get("customer")) is not None:
+        records = records.filter(customer_id=as_id(request.GET["customer"]))
     elif request.user.employee is not None:
         records = records.filter(employee=request.user.employee)
     page = Paginator(records.order_by("-occurred_at", "-id"), 50).get_page(request.GET.get("page"))
@@ -102,15 +103,18 @@ def record_attachment(request, pk, attachment_id):
 @require_POST
 def reminder_action(request, pk, action):
     """QUE-13: postpone to a date (FUP-12) or cancel (FUP-13); only the salesperson the reminder belongs to (FUP-18)."""
-    reminder = get_object_or_404(Reminder, pk=pk, employee=request.user.employee or 0, state=Reminder.State.OPEN)
+    # A customer transferred away or deleted takes its reminders out of reach, as out of the list (PERM-13).
+    reminder = get_object_or_404(Reminder, pk=pk, employee=request.user.employee or 0, state=Reminder.State.OPEN,
+                                 customer__in=Customer.objects.visible_to(request.user).alive())
     if action == "postpone":
         try:
             new_date = datetime.date.fromisoformat(request.POST.get("date", ""))
         except ValueError:
             messages.error(request, _("Choose the date the reminder should come back."))
             return redirect("mail:followup_queue", queue="reminders")
-        if new_date <= timezone.localdate():
-            messages.error(request, _("Choose a date after today."))
+        problem = reminders.date_problem(new_date, earliest=timezone.localdate() + datetime.timedelta(days=1))
+        if problem:
+            messages.error(request, problem)
             return redirect("mail:followup_queue", queue="reminders")
         reminders.postpone(reminder, new_date, actor=request.user)
         messages.success(request, _("%(customer)s comes back on %(date)s.") % {
@@ -150,10 +154,9 @@ def reminder_days(request):
 
 
 def _folder_and_category(request, customer):
-    folder = CustomerFolder.objects.filter(customer=customer, pk=request.GET.get("folder")).first() \
-        if str(request.GET.get("folder") or "").isdecimal() else None
-    category = CodeItem.objects.filter(group__key="category", pk=request.GET.get("category")).first() \
-        if str(request.GET.get("category") or "").isdecimal() else None
+    folder_id, category_id = as_id(request.GET.get("folder")), as_id(request.GET.get("category"))
+    folder = CustomerFolder.objects.filter(customer=customer, pk=folder_id).first() if folder_id else None
+    category = CodeItem.objects.filter(group__key="category", pk=category_id).first() if category_id else None
     return folder, category
 
 
@@ -216,26 +219,31 @@ def customer_folders(request, pk, action):
             CustomerFolder.objects.create(customer=customer, name=name, created_by=request.user)
             messages.success(request, _("Folder %(name)s created.") % {"name": name})
         return redirect(back)
-    folder_id = request.POST.get("folder", "")
-    folder = get_object_or_404(CustomerFolder, customer=customer, pk=int(folder_id)) \
-        if action in ("rename", "delete", "move") and folder_id.isascii() and folder_id.isdecimal() else None
-    if action in ("rename", "delete") and folder is None:
+    folder_field = request.POST.get("folder", "")
+    if folder_field == "" and action == "move":
+        folder = None  # back to the history, out of every folder
+    elif as_id(folder_field) is not None:
+        folder = get_object_or_404(CustomerFolder, customer=customer, pk=as_id(folder_field))
+    else:
         raise Http404
-    if action == "rename" and folder is not None and name:
+    if action == "rename" and not name:
+        messages.error(request, _("Give the folder a name."))
+        return redirect(f"{back}?folder={folder.pk}")
+    if action == "rename":
         if CustomerFolder.objects.filter(customer=customer, name=name).exclude(pk=folder.pk).exists():
             messages.error(request, _("This customer already has a folder called %(name)s.") % {"name": name})
         else:
             CustomerFolder.objects.filter(pk=folder.pk).update(name=name)
         return redirect(f"{back}?folder={folder.pk}")
-    if action == "delete" and folder is not None:
+    if action == "delete":
         folder.delete()  # SET_NULL: its mail and records are uncategorised again
         messages.success(request, _("Folder %(name)s deleted; its entries are back in the history.") % {
             "name": folder.name})
         return redirect(back)
     if action == "move":
         keys = request.POST.getlist("entry")
-        mail_ids = [k.split(":", 1)[1] for k in keys if k.startswith("mail:") and k[5:].isdecimal()]
-        record_ids = [k.split(":", 1)[1] for k in keys if k.startswith("record:") and k[7:].isdecimal()]
+        mail_ids = as_ids(key.removeprefix("mail:") for key in keys if key.startswith("mail:"))
+        record_ids = as_ids(key.removeprefix("record:") for key in keys if key.startswith("record:"))
         moved = Mail.objects.filter(customer=customer, pk__in=mail_ids).update(folder=folder)
         moved += ContactRecord.objects.filter(customer=customer, pk__in=record_ids).update(folder=folder)
         messages.success(request, ngettext("%(n)s entry moved.", "%(n)s entries moved.", moved) % {"n": moved})
