@@ -649,3 +649,22 @@ def test_approval_and_phrase_posts_need_the_csrf_token(sendable, smtp_sink):
     assert CommonPhrase.objects.filter(owner=lily()).count() == 1
     assert sending.reviewer_for(lily()) == boss
     assert not SenderSettings.objects.exists()
+
+
+@pytest.mark.parametrize("extra", [{"follow_up_days": "400"}, {"purpose": "999999"}, {"remarks": "x" * 2001},
+                                   {"next_contact": "2026-02-30"}, {"next_contact": "2000-01-01"}])
+def test_errors_on_the_follow_up_fields_are_written_out(sendable, extra):
+    """SEND-09, QUE-11: a refused follow-up field (days, purpose, next contact, remarks) is named with its
+    reason, and the section holding it is open, so the author sees why the mail did not go."""
+    client = lily_client(sendable)
+    response = client.post(reverse("mail:compose"), compose_data(sendable, save="1", send=None, **extra))
+    assert response.status_code == 200
+    field = next(iter(extra))
+    errors = response.context["form"].errors[field]
+    shown = BeautifulSoup(response.content, "html.parser").select_one(f"[data-error-for={field}]")
+    assert shown is not None
+    assert errors[0] in shown.get_text()
+    if field != "follow_up_days":
+        assert BeautifulSoup(response.content, "html.parser").select_one("#reply-extras").has_attr("open")
+    if extra.get("next_contact") == "2000-01-01":
+        assert errors == ["Choose today or a later date."]

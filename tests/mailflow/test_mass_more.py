@@ -619,3 +619,61 @@ def test_the_opt_out_list_adds_refuses_duplicates_and_removes(sendable, boss):
     assert "stop@buyers.example may receive mass mail again." in notices(response)
     assert not OptOut.objects.exists()
     assert client.post(delete).status_code == 404
+
+
+# Damaged input found in review (MASS-04) -------------------------------------------------------
+
+def test_a_refused_file_keeps_what_was_typed_and_says_why(sendable, boss):
+    """MASS-04: an empty file is refused with its reason; the addresses typed beside it are still added."""
+    _account, client = boss
+    mailing = new_mailing(client, sendable)
+    response = upload(client, mailing, "list.txt", b"", addresses="typed@buyers.example")
+    assert any("empty" in notice for notice in notices(response))
+    assert set(recipients(mailing)) == {"typed@buyers.example"}
+
+
+@pytest.mark.parametrize(("data", "added"), [
+    (b"a@buyers.example,Anna\rb@buyers.example,Bob\r", {"a@buyers.example", "b@buyers.example"}),
+    (b'"a@b.example' + b"x" * 200_000 + b"\n", set()),
+])
+def test_csv_with_bare_cr_lines_or_a_giant_field_answers_with_a_page(sendable, boss, data, added):
+    """MASS-04: an old spreadsheet export (lines ending in CR only) is read; a field past the CSV limit is
+    refused with a message instead of an error page."""
+    _account, client = boss
+    mailing = new_mailing(client, sendable)
+    response = upload(client, mailing, "list.csv", data)
+    assert set(recipients(mailing)) == added
+    if not added:
+        assert any("CSV file cannot be read" in notice for notice in notices(response))
+
+
+def test_an_address_longer_than_a_mailbox_column_is_left_out(sendable, boss):
+    """MASS-04: the standard allows 320 characters, the recipient column 254: a longer one is invalid."""
+    _account, client = boss
+    mailing = new_mailing(client, sendable)
+    response = upload(client, mailing, "list.txt", ("a" * 250 + "@buyers.example\nok@buyers.example").encode())
+    assert set(recipients(mailing)) == {"ok@buyers.example"}
+    assert any("1 not email addresses" in notice for notice in notices(response))
+
+
+def test_a_stale_customer_filter_adds_no_one(sendable, boss):
+    """MASS-01, PERM-13: a filter that no longer validates (a code deleted since) is refused, not widened to
+    every customer."""
+    _account, client = boss
+    mailing = new_mailing(client, sendable)
+    response = client.post(reverse("mail:mass_recipients", args=[mailing.pk, "customers"])
+                           + "?filter=1&customer_type=999999", follow=True)
+    assert mailing.recipients.count() == 0
+    assert any("no longer valid" in notice for notice in notices(response))
+
+
+def test_removing_recipients_with_an_impossible_id_answers_with_the_page(sendable, boss):
+    """MASS-04: ids too large for any key are ignored, the valid ones removed."""
+    _account, client = boss
+    mailing = new_mailing(client, sendable)
+    upload(client, mailing, "list.txt", b"a@buyers.example b@buyers.example")
+    first = mailing.recipients.get(address="a@buyers.example")
+    response = client.post(reverse("mail:mass_recipients", args=[mailing.pk, "remove"]),
+                           {"recipient": ["9" * 30, str(first.pk)]})
+    assert response.status_code == 302
+    assert set(recipients(mailing)) == {"b@buyers.example"}

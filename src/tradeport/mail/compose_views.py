@@ -35,6 +35,7 @@ from tradeport.mail.models import (
     ReviewerAssignment,
 )
 from tradeport.system.lists import list_page
+from tradeport.system.params import as_id
 
 SOURCE_KINDS = {k.value for k in OutgoingMail.Kind} - {OutgoingMail.Kind.NEW}
 
@@ -44,12 +45,6 @@ def _is_key(value: str) -> bool:
         return str(uuid.UUID(value)) == value
     except ValueError:
         return False
-
-
-def _number(value) -> int | None:
-    """A positive id from a query or form value; anything else (letters, "²", "") is None."""
-    text = str(value or "")
-    return int(text) if text.isascii() and text.isdecimal() else None
 
 
 def _source(request, kind: str, pk) -> Mail | None:
@@ -271,7 +266,7 @@ def outbox_action(request, pk, action):
     elif action == "remove-attachment":
         done = bool(OutgoingAttachment.objects.filter(
             outgoing=outgoing, outgoing__state=OutgoingMail.State.DRAFT,
-            pk=_number(request.POST.get("attachment")) or 0).delete()[0])
+            pk=as_id(request.POST.get("attachment")) or 0).delete()[0])
         if done:
             return redirect(f"{reverse('mail:compose')}?draft={outgoing.pk}")
         text = _("Only a draft can be changed.")

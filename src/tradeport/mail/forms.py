@@ -1,5 +1,6 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -308,6 +309,15 @@ class ComposeForm(forms.Form):
                 "Remove some, or send them in several mails.") % {
                 "size": filesizeformat(total), "limit": limit_mb})
         return files
+
+    def clean_next_contact(self):
+        from tradeport.followup.reminders import date_problem
+
+        date = self.cleaned_data.get("next_contact")
+        problem = date and date_problem(date, earliest=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return date
 
     def clean(self):
         cleaned = super().clean()

@@ -9,7 +9,6 @@ themselves, like single mail (see sending.py).
 
 import csv
 import email.policy
-import io
 import re
 import smtplib
 import time
@@ -45,6 +44,7 @@ from tradeport.system import options
 
 BATCH = 100
 SEPARATORS = re.compile(r"[;,；，\s]+")
+ADDRESS_LENGTH = 254
 LEASE = timezone.timedelta(minutes=5)
 # Personalisation fields (MASS-02), in English and Chinese.
 FIELDS = {"{name}": "name", "{姓名}": "name", "{company}": "company", "{公司}": "company"}
@@ -117,7 +117,11 @@ def entries_from_file(upload) -> list[Entry]:
     else:
         raise ValidationError(_("The file is neither UTF-8 nor GB18030 text."))
     if name.endswith(".csv"):
-        return [_entry([c.strip() for c in row]) for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+        try:  # splitlines: old spreadsheet exports end lines with a bare CR
+            return [_entry([c.strip() for c in row]) for row in csv.reader(text.splitlines()) if row and row[0].strip()]
+        except csv.Error as exc:
+            raise ValidationError(_("The CSV file cannot be read (%(reason)s); save it again from the spreadsheet.")
+                                  % {"reason": exc}) from exc
     if name.endswith(".txt"):
         parts = SEPARATORS.split(text)
         return [Entry(part.strip()) for part in parts if part.strip()]
@@ -166,6 +170,8 @@ def add_recipients(mailing: MassMailing, entries) -> AddReport:
         try:
             address = normalise(entry.address)
             validate_email(address)
+            if len(address) > ADDRESS_LENGTH:  # the standard allows 320; a mailbox address column holds 254
+                raise ValidationError("too long")
         except ValidationError:
             report.invalid_count += 1
             if len(report.invalid) < 20:

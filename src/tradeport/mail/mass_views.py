@@ -23,6 +23,7 @@ from tradeport.mail.models import (
     OptOut,
 )
 from tradeport.system.lists import list_page
+from tradeport.system.params import as_ids
 
 
 def _mine(request, pk) -> MassMailing:
@@ -131,27 +132,35 @@ def mass_recipients(request, pk, source):
         messages.error(request, _("Recipients can be changed only while the mailing is a draft."))
         return redirect("mail:mass_detail", pk=mailing.pk)
     if source == "customers":  # the filters travel in the query string of the form's action
-        _form, _region, customers = _customer_filter(request)
-        entries = mass.entries_from_customers(customers, backup=bool(request.POST.get("backup")),
+        form, _region, customers = _customer_filter(request)
+        if form.is_bound and not form.is_valid():  # a stale filter must not widen to every customer
+            messages.error(request, _("The customer filter is no longer valid: choose the customers again."))
+            return redirect("mail:mass_detail", pk=mailing.pk)
+        entries = mass.entries_from_customers(customers.alive(), backup=bool(request.POST.get("backup")),
                                               contacts=bool(request.POST.get("contacts")))
         _report(request, mass.add_recipients(mailing, entries))
     elif source == "upload":
         form = RecipientUploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            for error in form.non_field_errors():
+        refused = not form.is_valid()
+        for errors in form.errors.values():
+            for error in errors:
                 messages.error(request, error)
-            return redirect("mail:mass_detail", pk=mailing.pk)
+        entries = []
         try:
-            entries = mass.entries_from_file(form.cleaned_data["file"]) if form.cleaned_data["file"] else []
+            if form.cleaned_data.get("file"):
+                entries = mass.entries_from_file(form.cleaned_data["file"])
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
+            refused = True
+        typed_text = form.cleaned_data.get("addresses", "")
+        if refused and not typed_text.strip():
             return redirect("mail:mass_detail", pk=mailing.pk)
-        typed = mass.SEPARATORS.split(form.cleaned_data["addresses"])
+        # What was typed is added even when the file was refused, so that nothing typed is lost.
+        typed = mass.SEPARATORS.split(typed_text)
         entries += [mass.Entry(a.strip()) for a in typed if a.strip()]
         _report(request, mass.add_recipients(mailing, entries))
     elif source == "remove":
-        MassRecipient.objects.filter(mailing=mailing, pk__in=[
-            i for i in request.POST.getlist("recipient") if i.isascii() and i.isdecimal()]).delete()
+        MassRecipient.objects.filter(mailing=mailing, pk__in=as_ids(request.POST.getlist("recipient"))).delete()
         MassMailing.objects.filter(pk=mailing.pk).update(total=mailing.recipients.count(), updated_at=timezone.now())
     elif source == "clear":
         mailing.recipients.all().delete()
