@@ -141,3 +141,21 @@ def test_moving_with_a_damaged_folder_id_moves_nothing(world):
     # An empty choice is "(no folder)": the entry goes back to the history.
     lily().post(url, {"entry": [f"record:{record.pk}"], "folder": ""})
     assert ContactRecord.objects.get(pk=record.pk).folder_id is None
+
+
+def test_the_upgrade_takes_each_reminders_last_change_from_its_history(world):
+    """FUP-14: reminders stored before `changed_at` existed get the moment of their last event."""
+    import importlib
+
+    from django.apps import apps
+
+    reminder = reminders.schedule(world["customer"], world["lily"], timezone.localdate(), source="mail")
+    postponed_at = timezone.now() - datetime.timedelta(days=2)
+    Reminder.objects.filter(pk=reminder.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=9), changed_at=timezone.now(),
+        history=[*reminder.history, {"at": postponed_at.isoformat(), "action": "postponed", "by": "lily"}])
+    Reminder.objects.filter(pk=reminder.pk).update(history=[
+        {**event, "at": (timezone.now() - datetime.timedelta(days=9)).isoformat()} if event["action"] == "created"
+        else event for event in Reminder.objects.get(pk=reminder.pk).history])
+    importlib.import_module("tradeport.followup.migrations.0005_reminder_changed_at").changed_from_history(apps, None)
+    assert Reminder.objects.get(pk=reminder.pk).changed_at == postponed_at
