@@ -88,6 +88,19 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
 XLSX = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) + b"PK\x05\x06" + b"\x00" * 18
 
 
+def pdf_of(size: int) -> bytes:
+    """A PDF-looking file of exactly `size` bytes, binary after its header (a counter hashed, so reproducible)."""
+    import hashlib
+
+    body = b"".join(hashlib.sha256(n.to_bytes(4, "big")).digest() for n in range(size // 32 + 2))
+    return (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + body)[:size - 6] + b"%%EOF\n"
+
+
+OUTLOOK_PDF = pdf_of(100_001)
+FOXMAIL_XLSX = XLSX * 40 + b"\x00"
+GMAIL_PDF = pdf_of(4_097)
+
+
 def uuencode(data: bytes) -> list[str]:
     out = []
     for start in range(0, len(data), 45):
@@ -1158,6 +1171,127 @@ def gbk_labelled_us_ascii() -> bytes:
     )
 
 
+def outlook_pdf_attachment() -> bytes:
+    """Outlook 2016: multipart/mixed around multipart/alternative, a 100,001-byte PDF in base64
+    (76-character lines, one `=` of padding), its Chinese name as RFC 2047 inside the quotes."""
+    name = ew("形式发票PI-2026.pdf", "gb2312")
+    return lines(
+        "From: =?gb2312?B?wfXD9w==?= <liu.ming@example-ningbo.cn>",
+        "To: \"buyer@example-importer.com\" <buyer@example-importer.com>",
+        "Subject: PI 2026",
+        "Date: Wed, 4 Mar 2026 09:12:44 +0800",
+        "Message-ID: <B1C2D3E4F5A6@EXMBX01.example-ningbo.cn>",
+        "Content-Language: zh-CN",
+        "X-MS-Has-Attach: yes",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="_004_B1C2D3E4F5A6EXMBX01_"',
+        "",
+        "--_004_B1C2D3E4F5A6EXMBX01_",
+        'Content-Type: multipart/alternative; boundary="_000_B1C2D3E4F5A6EXMBX01_"',
+        "",
+        "--_000_B1C2D3E4F5A6EXMBX01_",
+        'Content-Type: text/plain; charset="gb2312"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        b64("请查收形式发票。".encode("gb2312")),
+        "",
+        "--_000_B1C2D3E4F5A6EXMBX01_",
+        'Content-Type: text/html; charset="gb2312"',
+        "Content-Transfer-Encoding: quoted-printable",
+        "",
+        qp("<html><body><p>请查收形式发票。</p></body></html>".encode("gb2312")),
+        "",
+        "--_000_B1C2D3E4F5A6EXMBX01_--",
+        "",
+        "--_004_B1C2D3E4F5A6EXMBX01_",
+        f'Content-Type: application/pdf; name="{name}"',
+        f'Content-Description: {name}',
+        f'Content-Disposition: attachment; filename="{name}"; size=100001;',
+        '\tcreation-date="Wed, 04 Mar 2026 01:12:00 GMT";',
+        '\tmodification-date="Wed, 04 Mar 2026 01:12:00 GMT"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        b64(OUTLOOK_PDF),
+        "",
+        "--_004_B1C2D3E4F5A6EXMBX01_--",
+    )
+
+
+def foxmail_gbk_attachment() -> bytes:
+    """Foxmail 7: boundary ----=_001_NextPart…, a spreadsheet of 11,521 bytes (not a multiple of 3)
+    named by a GB2312 encoded word, base64 in 76-character lines."""
+    boundary = "----=_001_NextPart572182624333_=----"
+    name = ew("报价单.xlsx", "gb2312")
+    return lines(
+        "Date: Wed, 4 Mar 2026 10:20:31 +0800",
+        "From: \"=?gb2312?B?1cXOsA==?=\" <zhang.wei@example-ningbo.cn>",
+        "To: \"buyer\" <buyer@example-importer.com>",
+        "Subject: =?gb2312?B?sajGtbWl?=",
+        "X-Priority: 3",
+        "X-Mailer: Foxmail 7.2.25.228[cn]",
+        "Mime-Version: 1.0",
+        "Message-ID: <202603041020310846123@example-ningbo.cn>",
+        f'Content-Type: multipart/mixed; boundary="{boundary}"',
+        "",
+        "This is a multi-part message in MIME format.",
+        "",
+        f"--{boundary}",
+        'Content-Type: text/plain; charset="gb2312"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        b64("附件是报价单。".encode("gb2312")),
+        "",
+        f"--{boundary}",
+        f'Content-Type: application/octet-stream; name="{name}"',
+        "Content-Transfer-Encoding: base64",
+        f'Content-Disposition: attachment; filename="{name}"',
+        "",
+        b64(FOXMAIL_XLSX),
+        "",
+        f"--{boundary}--",
+        "",
+    )
+
+
+def gmail_attachment() -> bytes:
+    """Gmail: boundary of zeros and hex, X-Attachment-Id and Content-ID on the attachment,
+    a 4,097-byte PDF whose base64 ends in `==`."""
+    boundary = "000000000000a1b2c3062f1d2e3f"
+    return lines(
+        "MIME-Version: 1.0",
+        "Date: Wed, 4 Mar 2026 11:02:13 +0100",
+        "Message-ID: <CAF8x=Yq1K2m3N4o5P6q7R8s9T0u1V2w3X4y5Z6@mail.gmail.com>",
+        "Subject: Signed contract",
+        "From: Anna Berg <anna.berg@gmail.example>",
+        "To: sales@tradeport.example",
+        f'Content-Type: multipart/mixed; boundary="{boundary}"',
+        "",
+        f"--{boundary}",
+        'Content-Type: multipart/alternative; boundary="000000000000a1b2c2062f1d2e3d"',
+        "",
+        "--000000000000a1b2c2062f1d2e3d",
+        'Content-Type: text/plain; charset="UTF-8"',
+        "",
+        "Here is the signed contract.",
+        "",
+        "--000000000000a1b2c2062f1d2e3d",
+        'Content-Type: text/html; charset="UTF-8"',
+        "",
+        '<div dir="ltr">Here is the signed contract.</div>',
+        "",
+        "--000000000000a1b2c2062f1d2e3d--",
+        f"--{boundary}",
+        'Content-Type: application/pdf; name="Contract 2026-03.pdf"',
+        'Content-Disposition: attachment; filename="Contract 2026-03.pdf"',
+        "Content-Transfer-Encoding: base64",
+        "Content-ID: <f_m9a8b7c60>",
+        "X-Attachment-Id: f_m9a8b7c60",
+        "",
+        b64(GMAIL_PDF),
+        f"--{boundary}--",
+    )
+
+
 BUILDERS = [
     gbk_labelled_gb2312_subject, big5_hkscs_body, undeclared_charset_gbk_body, utf8_labelled_iso8859,
     raw_8bit_utf8_headers, raw_8bit_gbk_headers, rfc2231_filename_chinese, rfc2047_in_filename_param,
@@ -1167,6 +1301,7 @@ BUILDERS = [
     folded_and_broken_headers, address_list_with_quoted_commas, no_mime_version, truncated_multipart,
     empty_body, huge_header_line, nested_alternatives, reply_chain_threading_headers,
     qq_mail_gb18030_four_byte, x_gbk_alias, gbk_labelled_iso8859, gbk_labelled_us_ascii,
+    outlook_pdf_attachment, foxmail_gbk_attachment, gmail_attachment,
 ]
 
 

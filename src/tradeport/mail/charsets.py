@@ -21,6 +21,8 @@ def codec_for(label: str | None) -> str | None:
     if not label:
         return None
     label = label.strip().strip('"').lower()
+    if not label.isascii():  # raw 8-bit junk where a label should be
+        return None
     label = ALIASES.get(label, label)
     if not label:
         return None

@@ -188,6 +188,8 @@ class Mail(models.Model):
     direction = models.CharField(max_length=3, choices=Direction, default=Direction.IN)
     kind = models.CharField(max_length=10, default="message")
     message_id = models.CharField(max_length=300, db_index=True, blank=True)
+    # parsing.content_digest: tells apart different mails sent under one Message-ID ("" before it was kept)
+    content_hash = models.CharField(max_length=64, blank=True, default="")
     in_reply_to = models.CharField(max_length=300, blank=True, db_index=True)
     references = models.JSONField(default=list, blank=True)
     thread_subject = models.CharField(max_length=300, blank=True, db_index=True)
@@ -249,8 +251,8 @@ class Mail(models.Model):
         verbose_name_plural = _("mail")
         ordering = ["-received_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["mailbox", "message_id"], condition=~Q(message_id=""),
-                                    name="mail_message_id_per_mailbox"),
+            models.UniqueConstraint(fields=["mailbox", "message_id", "content_hash"], condition=~Q(message_id=""),
+                                    name="mail_message_id_content_per_mailbox"),
         ]
         indexes = [
             models.Index(fields=["customer", "-date"], name="mail_customer_date"),

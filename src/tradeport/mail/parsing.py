@@ -123,6 +123,7 @@ class ParsedMessage:
     mdn: ReadReceipt | None = None
     disposition_notification_to: str = ""
     defects: list[str] = field(default_factory=list)
+    content_hash: str = ""  # content_digest() of the raw message; set by parse_message
 
     @property
     def thread_subject(self) -> str:
@@ -144,7 +145,33 @@ def parse_message(raw: bytes) -> ParsedMessage:
     if b":" not in head.split(b"\n", 1)[0] and not head.startswith(b"From "):
         raise NotAnEmail("no header line at the start")
     message = email.message_from_bytes(raw, policy=policy.compat32)
-    return _parse(message)
+    parsed = _parse(message)
+    parsed.content_hash = content_digest(raw, message)
+    return parsed
+
+
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+TRAILING_SPACE = re.compile(rb"[ \t]+$", re.MULTILINE)
+
+
+def content_digest(raw: bytes, message: Message | None = None) -> str:
+    """What tells two mails under one Message-ID apart: Subject, From, Date and the body, as bytes.
+
+    Headers servers add on the way (Received, X-…) and line endings (an mbox export writes LF)
+    are left out, so a copy of the same mail fetched again or imported from a client's export
+    has the same digest; a shop system that reuses its Message-ID for another mail does not.
+    """
+    if message is None:
+        message = email.message_from_bytes(raw, policy=policy.compat32)
+    found = HEADER_END.search(raw)
+    body = raw[found.end():] if found else b""
+    body = TRAILING_SPACE.sub(b"", body.replace(b"\r\n", b"\n")).rstrip(b"\n")
+    digest = hashlib.sha256()
+    for name in ("subject", "from", "date"):
+        value = next((v for k, v in message.raw_items() if k.lower() == name), "")
+        digest.update(" ".join(str(value).split()).encode("utf-8", "surrogateescape") + b"\n")
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def _body_charset(message: Message) -> str | None:
@@ -174,9 +201,9 @@ def _parse(message: Message) -> ParsedMessage:
     parsed.cc = addresses("cc")
     parsed.reply_to = addresses("reply-to")
     parsed.date = _date(header("date"), defects)
-    parsed.message_id = _first_id(headers.get("message-id", ""))
-    parsed.in_reply_to = _first_id(headers.get("in-reply-to", ""))
-    parsed.references = MESSAGE_ID.findall(header("references"))
+    parsed.message_id = _first_id(_id_text(headers.get("message-id", "")))
+    parsed.in_reply_to = _first_id(_id_text(headers.get("in-reply-to", "")))
+    parsed.references = MESSAGE_ID.findall(_id_text(headers.get("references", "")))
     receipt = addresses("disposition-notification-to")
     parsed.disposition_notification_to = receipt[0].address if receipt else ""
     texts, htmls = [], []
@@ -190,7 +217,50 @@ def _parse(message: Message) -> ParsedMessage:
                 attachment.inline = True
     if parsed.dsn is not None and not parsed.dsn.original_message_id:
         parsed.dsn.original_message_id = _returned_message_id(message, parsed)
+    _valid_unicode(parsed, hint)
     return parsed
+
+
+def _valid(text: str, hint: str | None, defects: list[str]) -> str:
+    """Text without lone surrogates (raw 8-bit bytes the header parser let through): decoded by the ladder."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return decode(text.encode("utf-8", "surrogateescape"), hint, defects)
+
+
+def _valid_unicode(parsed: ParsedMessage, hint: str | None) -> None:
+    """Every short field as valid Unicode: a database refuses lone surrogates, and one must not stop intake."""
+    defects = parsed.defects
+
+    def clean(text: str) -> str:
+        return _valid(text, hint, defects)
+
+    parsed.subject = clean(parsed.subject)
+    parsed.message_id, parsed.in_reply_to = clean(parsed.message_id), clean(parsed.in_reply_to)
+    parsed.references = [clean(ref) for ref in parsed.references]
+    parsed.disposition_notification_to = clean(parsed.disposition_notification_to)
+    parsed.from_ = Address(clean(parsed.from_.name), clean(parsed.from_.address)) if parsed.from_ else None
+    for name in ("to", "cc", "reply_to"):
+        setattr(parsed, name, [Address(clean(a.name), clean(a.address)) for a in getattr(parsed, name)])
+    for attachment in parsed.attachments:
+        attachment.filename = clean(attachment.filename)
+        attachment.content_type = clean(attachment.content_type)
+        attachment.content_id = clean(attachment.content_id)
+    if parsed.dsn is not None:
+        dsn = parsed.dsn
+        parsed.dsn = DeliveryStatus([clean(r) for r in dsn.recipients], clean(dsn.status), clean(dsn.diagnostic),
+                                    clean(dsn.original_message_id))
+    if parsed.mdn is not None:
+        parsed.mdn = ReadReceipt(clean(parsed.mdn.original_message_id), clean(parsed.mdn.disposition))
+    parsed.defects[:] = [_valid(defect, hint, None) for defect in list(defects)]
+    # PostgreSQL refuses NUL in text; a NUL is never meaningful in a header or a body.
+    parsed.text, parsed.html = parsed.text.replace("\x00", ""), parsed.html.replace("\x00", "")
 
 
 def _returned_message_id(message: Message, parsed: ParsedMessage) -> str:
@@ -225,6 +295,18 @@ def _bytes_of(text: str) -> bytes:
         except UnicodeEncodeError:
             continue
     return text.encode("utf-8", "surrogateescape")
+
+
+def _id_text(value: str) -> str:
+    """A Message-ID header as text. Raw 8-bit bytes are read as UTF-8 or else Latin-1, never guessed:
+    the same bytes must give the same id in the mail and in every reply that names it."""
+    if value.isascii():
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _decode_header(value: str, defects: list[str], hint: str | None = None) -> str:
@@ -308,26 +390,49 @@ def _filename(part: Message, defects: list[str], hint: str | None = None) -> str
         return ""
     if isinstance(raw, tuple):  # RFC 2231: (charset, language, value)
         charset, _language, value = raw
-        data = value.encode("latin-1", "surrogateescape") if isinstance(value, str) else value
+        data = _bytes_of(value) if isinstance(value, str) else value
         return decode(data, charset, defects)
     return _decode_header(email.utils.collapse_rfc2231_value(raw), defects, hint)
 
 
 def _payload(part: Message) -> bytes:
+    """The part's decoded bytes, exactly as sent."""
     if str(part.get("Content-Transfer-Encoding") or "").strip().lower() == "base64":
         encoded = part.get_payload(decode=False)
         if isinstance(encoded, str):
-            # Truncated base64 (a cut-off transfer) still yields what arrived.
-            clean = re.sub(r"[^A-Za-z0-9+/]", "", encoded)
-            usable = clean[: len(clean) - len(clean) % 4]
-            if len(usable) != len(clean.rstrip("=")) and "truncated base64" not in part.defects:
-                part.defects.append("truncated base64")
-            try:
-                return binascii.a2b_base64(usable)
-            except binascii.Error:
-                return b""
+            return _base64(encoded.encode("ascii", "ignore"), part)
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
+
+
+B64_NOISE = re.compile(rb"[^A-Za-z0-9+/=]+")
+B64_LINES = re.compile(rb"(?:[A-Za-z0-9+/]*=*[ \t]*\r?\n)*[A-Za-z0-9+/]*=*\s*")
+
+
+def _base64(data: bytes, part: Message) -> bytes:
+    """Base64 with or without padding, at any line length.
+
+    Only a length no complete input can have (one character past a group of four) is
+    reported as truncated. Text after the padding is more data only when it is base64
+    lines (some encoders pad every line); a footer a list server appended is ignored.
+    """
+    pad = data.find(b"=")
+    if pad == -1 or not data[pad:].strip(b"= \t\r\n"):
+        try:  # the usual case: well-formed, decoded in one pass
+            return binascii.a2b_base64(data)
+        except binascii.Error:
+            pass
+    if pad != -1 and not B64_LINES.fullmatch(data, pad + len(data[pad:]) - len(data[pad:].lstrip(b"="))):
+        data = data[:pad]
+    chunks = [c for c in B64_NOISE.sub(b"", data).split(b"=") if c]
+    decoded = []
+    for chunk in chunks:
+        if len(chunk) % 4 == 1:
+            chunk = chunk[:-1]
+            if "truncated base64" not in part.defects:
+                part.defects.append("truncated base64")
+        decoded.append(binascii.a2b_base64(chunk + b"=" * (-len(chunk) % 4)))
+    return b"".join(decoded)
 
 
 def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[str], hint: str | None) -> None:
@@ -360,7 +465,7 @@ def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[st
         inner = inner[0] if isinstance(inner, list) and inner else inner
         if isinstance(inner, Message):
             nested = _parse(inner)
-            raw = inner.as_bytes(policy=policy.compat32.clone(linesep="\r\n")) if not inner.defects else bytes(inner)
+            raw = _message_bytes(inner)
             parsed.attachments.append(Attachment(filename or f"{nested.subject or 'message'}.eml", "message/rfc822",
                                                  raw, message=nested))
         return
@@ -384,6 +489,14 @@ def _walk(part: Message, parsed: ParsedMessage, texts: list[str], htmls: list[st
     parsed.attachments.append(Attachment(
         filename or _default_name(content_type), content_type, content,
         content_id=content_id.strip("<>"), inline=disposition == "inline" or bool(content_id and not filename)))
+
+
+def _message_bytes(inner: Message) -> bytes:
+    """An attached message as bytes, for download; damaged ones as near to the original as the generator gets."""
+    try:
+        return inner.as_bytes(policy=policy.compat32.clone(linesep="\r\n")) if not inner.defects else bytes(inner)
+    except (UnicodeError, TypeError, ValueError):
+        return inner.as_string().encode("utf-8", "surrogateescape")
 
 
 def _best_alternatives(children: list) -> list:

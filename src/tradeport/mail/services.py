@@ -89,15 +89,20 @@ def prepare(messages: list[bytes]) -> list[Prepared]:
         item = Prepared(raw, digest)
         try:
             item.parsed = parse_message(raw)
+            item.attachment_files = [_store_file("attachments", a.content) for a in item.parsed.attachments]
         except NotAnEmail as exc:
             item.error = f"not an email: {exc}"
         except Exception as exc:  # a parser bug must not stop the batch
             log.exception("parsing failed for raw %s", digest)
-            item.error = f"{type(exc).__name__}: {exc}"
-        if item.parsed is not None:
-            item.attachment_files = [_store_file("attachments", a.content) for a in item.parsed.attachments]
+            item.parsed, item.error = None, failure_reason(exc)
         prepared.append(item)
     return prepared
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a message was quarantined, as text any database stores (no lone surrogates, no NUL)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")[:2000]
 
 
 def store_raw(raw: bytes) -> RawMessage:
@@ -143,6 +148,8 @@ class _Pending:
     sender: str
     recipients: list[str]
     message_id: str
+    content_hash: str = ""
+    reused_id: bool = False  # another mail of this mailbox has the Message-ID: it starts its own thread
     files: list[tuple[str, str]] = field(default_factory=list)
     mail: Mail | None = None
     attachments: list[MailAttachment] = field(default_factory=list)
@@ -172,26 +179,55 @@ def ingest_batch(*, mailbox: Mailbox, messages: list[bytes | Prepared], outgoing
     quarantined = []
     for index, (item, stored) in enumerate(zip(prepared, raws, strict=True)):
         parsed = item.parsed
-        if parsed is None:
-            quarantined.append(Quarantine(mailbox=mailbox, raw=stored, reason=item.error))
+        try:
+            if parsed is None:
+                raise _Unparsed(item.error)
+            sender = parsed.from_.address if parsed.from_ else ""
+            is_out = forced[index] if forced[index] is not None else sender in ours
+            pending.append(_Pending(index, stored, parsed, is_out, sender,
+                                    [a.address for a in parsed.to + parsed.cc], parsed.message_id[:300],
+                                    content_hash=parsed.content_hash, files=item.attachment_files))
+        except Exception as exc:
+            reason = item.error if isinstance(exc, _Unparsed) else failure_reason(exc)
+            quarantined.append(Quarantine(mailbox=mailbox, raw=stored, reason=reason))
             results[index] = IngestResult("quarantined", raw=stored)
-            continue
-        sender = parsed.from_.address if parsed.from_ else ""
-        is_out = forced[index] if forced[index] is not None else sender in ours
-        pending.append(_Pending(index, stored, parsed, is_out, sender,
-                                [a.address for a in parsed.to + parsed.cc], parsed.message_id[:300],
-                                files=item.attachment_files))
     if quarantined:
         Quarantine.objects.bulk_create(quarantined)
+    if not pending:
+        return results
+    try:
+        with transaction.atomic():
+            _take_in(mailbox, pending, results, ours, followed_up)
+    except Exception:
+        # One message is at fault; find it by taking the batch in one message at a time,
+        # each in its own savepoint, and quarantine only that one.
+        log.exception("a batch of %s for %s failed; taking its messages one by one", len(pending), mailbox)
+        for item in pending:
+            results[item.index] = None
+        for item in pending:
+            try:
+                with transaction.atomic():
+                    _take_in(mailbox, [item], results, ours, followed_up)
+            except Exception as exc:
+                log.exception("quarantined raw %s", item.raw.sha256)
+                Quarantine.objects.create(mailbox=mailbox, raw=item.raw, reason=failure_reason(exc))
+                results[item.index] = IngestResult("quarantined", raw=item.raw)
+    return results
 
-    pending, copies = _drop_duplicates(mailbox, pending, results)
-    if pending:
-        _route_and_persist(mailbox, pending, results, ours, followed_up)
+
+class _Unparsed(Exception):
+    """A message prepare() could not parse (the reason is on the Prepared item)."""
+
+
+def _take_in(mailbox: Mailbox, pending: list["_Pending"], results: list, ours: set[str], followed_up: bool) -> None:
+    """Dedupe, route and persist; raises when a message cannot be stored (ingest_batch quarantines it)."""
+    fresh, copies = _drop_duplicates(mailbox, pending, results)
+    if fresh:
+        _route_and_persist(mailbox, fresh, results, ours, followed_up)
     for copy, original in copies:
         results[copy.index] = IngestResult(
             "duplicate" if results[original.index].mail else results[original.index].outcome,
             results[original.index].mail, copy.raw)
-    return results
 
 
 def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: list, ours: set[str],
@@ -226,7 +262,7 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
         subject=item.parsed.thread_subject[:300],
         is_reply=bool(SUBJECT_PREFIX.match(item.parsed.subject)),
         participants=participants([item.sender, *item.recipients], ours),
-        own_key=item.message_id or f"sha256:{item.raw.sha256}",
+        own_key=f"sha256:{item.raw.sha256}" if item.reused_id or not item.message_id else item.message_id,
         date=item.parsed.date,
     ) for item in pending], ours)
 
@@ -246,7 +282,7 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
         item.mail = Mail(
             mailbox=mailbox, raw=item.raw, kind=parsed.kind,
             direction=Mail.Direction.OUT if item.outgoing else Mail.Direction.IN,
-            message_id=item.message_id, in_reply_to=parsed.in_reply_to[:300],
+            message_id=item.message_id, content_hash=item.content_hash, in_reply_to=parsed.in_reply_to[:300],
             references=parsed.references[-50:], thread_subject=parsed.thread_subject[:300], thread_key=key[:300],
             subject=parsed.subject[:500], from_address=item.sender[:254],
             from_name=(parsed.from_.name if parsed.from_ else "")[:200],
@@ -257,6 +293,7 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
             route=decision.route, route_reason=decision.reason[:500], route_facts=decision.facts,
             suggested_customer=suggested, sent_by=owner if item.outgoing else None,
         )
+        item.attachments = []  # built afresh: a failed batch is taken in again one message at a time
         for attachment, (digest, path) in zip(parsed.attachments, item.files, strict=True):
             item.attachments.append(MailAttachment(
                 filename=attachment.filename[:255], content_type=attachment.content_type[:150],
@@ -273,7 +310,8 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
                 with transaction.atomic():
                     _persist([item])
             except IntegrityError:
-                item.mail = Mail.objects.filter(mailbox=mailbox, message_id=item.message_id).first()
+                item.mail = Mail.objects.filter(mailbox=mailbox, message_id=item.message_id,
+                                                content_hash=item.content_hash).first()
                 results[item.index] = IngestResult("duplicate", item.mail, item.raw)
     for item in pending:
         if results[item.index] is None:
@@ -282,23 +320,39 @@ def _route_and_persist(mailbox: Mailbox, pending: list["_Pending"], results: lis
 
 def _drop_duplicates(mailbox: Mailbox, pending: list["_Pending"], results: list,
                      ) -> tuple[list["_Pending"], list[tuple["_Pending", "_Pending"]]]:
-    """Mail this mailbox already has, by Message-ID or, without one, by content.
+    """Mail this mailbox already has: the same Message-ID and content, or, without an id, the same bytes.
 
-    Returns the new messages, and the later copies within the batch with the message they repeat.
+    One Message-ID with other content is another mail (shop and ERP systems reuse theirs);
+    a stored mail without a content hash (taken in before hashes were kept) still counts as
+    the same mail, until `tradeport mail reparse` gives it one. Returns the new messages, and
+    the later copies within the batch with the message they repeat.
     """
     ids = {p.message_id for p in pending if p.message_id}
     raw_ids = {p.raw.pk for p in pending if not p.message_id}
     stored = Mail.objects.filter(mailbox=mailbox)
-    by_id = dict(stored.filter(message_id__in=ids).values_list("message_id", "pk")) if ids else {}
+    by_id: dict[str, list[tuple[str, int, int]]] = {}
+    if ids:
+        for message_id, content_hash, raw_id, pk in stored.filter(message_id__in=ids).values_list(
+                "message_id", "content_hash", "raw_id", "pk"):
+            by_id.setdefault(message_id, []).append((content_hash, raw_id, pk))
     by_raw = dict(stored.filter(message_id="", raw_id__in=raw_ids).values_list("raw_id", "pk")) if raw_ids else {}
-    fresh, copies, first = [], [], {}
+    fresh, copies, first, taken_ids = [], [], {}, set()
     for item in pending:
-        key, seen = (item.message_id, by_id) if item.message_id else (item.raw.pk, by_raw)
-        if key in seen:
-            results[item.index] = IngestResult("duplicate", Mail(pk=seen[key], mailbox=mailbox), item.raw)
+        same = None
+        if item.message_id:
+            key = (item.message_id, item.content_hash)
+            same = next((pk for content_hash, raw_id, pk in by_id.get(item.message_id, [])
+                         if content_hash in ("", item.content_hash) or raw_id == item.raw.pk), None)
+        else:
+            key = item.raw.pk
+            same = by_raw.get(key)
+        if same is not None:
+            results[item.index] = IngestResult("duplicate", Mail(pk=same, mailbox=mailbox), item.raw)
         elif key in first:
             copies.append((item, first[key]))
         else:
+            item.reused_id = bool(item.message_id) and (item.message_id in by_id or item.message_id in taken_ids)
+            taken_ids.add(item.message_id)
             first[key] = item
             fresh.append(item)
     return fresh, copies
@@ -318,7 +372,8 @@ def _persist(items: list["_Pending"]) -> None:
         MailAttachment.objects.bulk_create(attachments)
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
-    adopt_orphans({item.message_id: item.mail.thread_key for item in items if item.message_id},
+    # A reused Message-ID names the first mail that had it; its replies are not moved to the newcomer.
+    adopt_orphans({item.message_id: item.mail.thread_key for item in items if item.message_id and not item.reused_id},
                   {item.mail.thread_subject for item in items if item.mail.thread_subject})
     reports = [(item.mail, item.parsed) for item in items if item.parsed.dsn or item.parsed.mdn]
     if reports:
