@@ -40,7 +40,7 @@ def _ambiguous(text: str, charset: str) -> str | None:
 
 @given(st.lists(attachments(), min_size=1, max_size=3))
 def test_every_attachment_comes_back_byte_for_byte(items):
-    """MAIL-01, READ-06: attachments of any size in base64 (any line length, with or without
+    """MAIL-01, READ-01: attachments of any size in base64 (any line length, with or without
     padding), quoted-printable, 7bit, 8bit, binary and uuencode are stored as sent, with their names."""
     boundary_safe = all(b"===" not in data for data, *_ in items)
     assume(boundary_safe)
@@ -72,7 +72,7 @@ def test_hello_is_hello_not_hel():
 
 
 def test_really_cut_off_base64_is_reported_truncated():
-    """MAIL-01, MBOX-10: one character past a group of four cannot be complete: that is a truncation."""
+    """MAIL-01, READ-01: one character past a group of four cannot be complete: that is a truncation."""
     raw = (b"From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream;"
            b" name=h.bin\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8gd\r\n")
     parsed = parse_message(raw)
@@ -109,7 +109,7 @@ def test_tnef_contents_come_back_byte_for_byte(data, name):
 
 @given(st.data())
 def test_subjects_and_display_names_in_any_charset_come_back(data):
-    """MAIL-01, MAIL-03: RFC 2047 subjects and sender names in UTF-8, GB18030, GBK, Big5, Shift_JIS,
+    """MAIL-01, READ-01: RFC 2047 subjects and sender names in UTF-8, GB18030, GBK, Big5, Shift_JIS,
     ISO-8859-x and windows-125x decode to the text that was written."""
     charset = data.draw(st.sampled_from(HEADER_CHARSETS))
     subject = data.draw(text_in(charset, max_size=60))
@@ -128,7 +128,7 @@ def test_subjects_and_display_names_in_any_charset_come_back(data):
 
 @pytest.mark.parametrize("size", [1, 2, 3, 100_000, 100_001, 100_002])
 def test_a_pdf_of_any_size_is_stored_at_that_size(size):
-    """MAIL-01, READ-06: a PDF of 100,001 bytes is 100,001 bytes after parsing."""
+    """MAIL-01, READ-01: a PDF of 100,001 bytes is 100,001 bytes after parsing."""
     pdf = (b"%PDF-1.4\n" + bytes(range(256)) * (size // 256 + 1))[:size]
     parsed = parse_message(build_message([(pdf, "PI-2026.pdf", "base64", 76)]))
     assert parsed.attachments[0].content == pdf

@@ -45,7 +45,7 @@ def stored_text_fields(mail: Mail) -> list[str]:
 
 
 def test_raw_8bit_message_id_is_stored_as_valid_unicode(world):
-    """MAIL-01, MAIL-04: a raw 8-bit byte in Message-ID, In-Reply-To and References no longer fails the
+    """MAIL-01, MBOX-08: a raw 8-bit byte in Message-ID, In-Reply-To and References no longer fails the
     database; the id is read as Latin-1 (the same in the mail and its replies), and a re-fetch is a duplicate."""
     result = message_ingest(mailbox=world["mailbox"], raw=EIGHT_BIT_ID)
     assert result.outcome == "stored"
@@ -58,7 +58,7 @@ def test_raw_8bit_message_id_is_stored_as_valid_unicode(world):
 
 
 def test_a_message_that_cannot_be_stored_is_quarantined_and_the_batch_goes_on(world):
-    """MBOX-10, MAIL-01: whatever fails while storing one message (here a lone surrogate, as a parser
+    """MBOX-07, MAIL-20: whatever fails while storing one message (here a lone surrogate, as a parser
     bug would leave it) quarantines that message with the reason; the others of its batch are stored."""
     good = [raw_mail("info@hanse.de", message_id=f"<ok{n}@hanse.de>") for n in range(3)]
     poisoned = prepare([raw_mail("info@hanse.de", message_id="<bad@hanse.de>")])[0]
@@ -74,7 +74,7 @@ def test_a_message_that_cannot_be_stored_is_quarantined_and_the_batch_goes_on(wo
 
 
 def test_fuzzed_messages_are_each_stored_or_quarantined(world):
-    """MBOX-10, MAIL-01, MAIL-20: seeded random damage to every fixture (bytes flipped, cut, doubled,
+    """MBOX-07, MAIL-20: seeded random damage to every fixture (bytes flipped, cut, doubled,
     8-bit junk) goes through ingest_batch; every message is accounted for, and only bytes that are
     not mail at all are quarantined: no exception reaches a quarantine or the caller."""
     messages = [mutate(path.read_bytes(), seed) for path in sorted(FIXTURES.glob("*.eml")) for seed in range(4)]
@@ -94,7 +94,7 @@ def test_fuzzed_messages_are_each_stored_or_quarantined(world):
 
 
 def test_same_message_id_with_other_content_is_another_mail(world):
-    """MAIL-04: a shop system that sends two different mails under one Message-ID loses neither; a copy
+    """MBOX-08: a shop system that sends two different mails under one Message-ID loses neither; a copy
     fetched again, or imported with other line endings and server headers, is still a duplicate."""
     first = raw_mail("orders@shop.example", message_id="<notice@shop.example>", subject="Invoice 1",
                      body="Invoice 1 is attached.")
@@ -113,7 +113,7 @@ def test_same_message_id_with_other_content_is_another_mail(world):
 
 
 def test_mail_stored_before_content_hashes_still_dedupes_by_message_id(world):
-    """MAIL-04: a mail stored before content hashes existed ("" hash) is still found by its Message-ID."""
+    """MBOX-08: a mail stored before content hashes existed ("" hash) is still found by its Message-ID."""
     raw = raw_mail("info@hanse.de", message_id="<legacy@hanse.de>")
     message_ingest(mailbox=world["mailbox"], raw=raw)
     Mail.objects.update(content_hash="")
@@ -128,7 +128,7 @@ def _import(*args) -> str:
 
 
 def test_import_of_a_folder_with_poisoned_messages_imports_the_rest(world, tmp_path):
-    """ADM-11, MBOX-10: a raw 8-bit Message-ID (which used to stop `import-mail` with a traceback) is
+    """ADM-11, MAIL-20: a raw 8-bit Message-ID (which used to stop `import-mail` with a traceback) is
     imported; a file that is not mail is quarantined; every other message is imported."""
     folder = tmp_path / "export"
     folder.mkdir()
@@ -144,7 +144,7 @@ def test_import_of_a_folder_with_poisoned_messages_imports_the_rest(world, tmp_p
 @pytest.mark.parametrize(("name", "size"), [("outlook_pdf_attachment.eml", 100_001), ("foxmail_gbk_attachment.eml", 11_521),
                                         ("gmail_attachment.eml", 4_097)])
 def test_attachments_from_outlook_foxmail_and_gmail_download_byte_identical(world, name, size):
-    """READ-06, MAIL-01: the attachment downloads with the bytes that were sent (100,001 bytes stay 100,001)."""
+    """READ-01, MAIL-01: the attachment downloads with the bytes that were sent (100,001 bytes stay 100,001)."""
     from mail import make_fixtures
 
     sent = {"outlook_pdf_attachment.eml": make_fixtures.OUTLOOK_PDF,
@@ -163,7 +163,7 @@ def test_attachments_from_outlook_foxmail_and_gmail_download_byte_identical(worl
 
 
 def test_dovecot_fetch_passes_poisoned_and_fuzzed_messages(dovecot, dovecot_user, world):
-    """MBOX-07, MBOX-10: a mailbox holding a raw 8-bit Message-ID and randomly damaged messages is fetched
+    """MBOX-07, MBOX-08: a mailbox holding a raw 8-bit Message-ID and randomly damaged messages is fetched
     past all of them: each is stored or quarantined, the high-water mark reaches the last UID, and the
     next fetch finds nothing new (it used to fail on the same message forever)."""
     fixtures = sorted(FIXTURES.glob("*.eml"))
@@ -185,7 +185,7 @@ def test_dovecot_fetch_passes_poisoned_and_fuzzed_messages(dovecot, dovecot_user
 
 
 def test_prepared_items_parse_like_parse_message():
-    """MAIL-01: prepare() keeps the parser's content hash, the key of reused-Message-ID dedupe."""
+    """MBOX-08: prepare() keeps the parser's content hash, the key of reused-Message-ID dedupe."""
     raw = raw_mail("info@hanse.de")
     assert isinstance(prepare([raw])[0], Prepared)
     assert prepare([raw])[0].parsed.content_hash == parse_message(raw).content_hash != ""

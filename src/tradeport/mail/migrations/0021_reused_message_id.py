@@ -1,4 +1,4 @@
-"""One Message-ID, different content: a different mail (MAIL-04); a content hash tells them apart."""
+"""One Message-ID, different content: a different mail (MBOX-08); a content hash tells them apart."""
 
 from django.db import migrations, models
 
