@@ -1292,6 +1292,22 @@ def gmail_attachment() -> bytes:
     )
 
 
+def raw_8bit_in_encoded_words() -> bytes:
+    """An old German client and an old Chinese one: raw 8-bit bytes inside Q encoded words,
+    Latin-1 in the subject, GB2312 in the sender's name."""
+    return lines(
+        b"From: =?gb2312?Q?\xd5\xc5=CE=B0?= <zhang.wei@example-ningbo.cn>",
+        "To: sales@tradeport.example",
+        b"Subject: =?iso-8859-1?Q?Fr\xf6sche_und_K\xe4se?=",
+        "Date: Wed, 4 Mar 2026 12:00:00 +0100",
+        "Message-ID: <raw-in-words@example-ningbo.cn>",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=iso-8859-1",
+        "",
+        b"Gr\xfc\xdfe",
+    )
+
+
 BUILDERS = [
     gbk_labelled_gb2312_subject, big5_hkscs_body, undeclared_charset_gbk_body, utf8_labelled_iso8859,
     raw_8bit_utf8_headers, raw_8bit_gbk_headers, rfc2231_filename_chinese, rfc2047_in_filename_param,
@@ -1301,7 +1317,7 @@ BUILDERS = [
     folded_and_broken_headers, address_list_with_quoted_commas, no_mime_version, truncated_multipart,
     empty_body, huge_header_line, nested_alternatives, reply_chain_threading_headers,
     qq_mail_gb18030_four_byte, x_gbk_alias, gbk_labelled_iso8859, gbk_labelled_us_ascii,
-    outlook_pdf_attachment, foxmail_gbk_attachment, gmail_attachment,
+    outlook_pdf_attachment, foxmail_gbk_attachment, gmail_attachment, raw_8bit_in_encoded_words,
 ]
 
 

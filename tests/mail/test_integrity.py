@@ -148,3 +148,12 @@ def test_damaged_mail_parses_to_valid_unicode(path, seed, damage):
         assert "\x00" not in text, where
     for attachment in parsed.all_attachments():
         (attachment.content_type + attachment.filename).encode("utf-8")
+
+
+def test_raw_8bit_bytes_inside_encoded_words_decode_with_the_words_charset():
+    """MAIL-01, READ-01: `=?iso-8859-1?Q?Fr\\xf6sche?=` with a raw byte is 'Frösche', not the escape text
+    '\\udcf6'; a GB2312 word with raw bytes gives the Chinese name."""
+    parsed = parse_message((FIXTURES / "raw_8bit_in_encoded_words.eml").read_bytes())
+    assert parsed.subject == "Frösche und Käse"
+    assert parsed.from_.name == "张伟"
+    assert "\\u" not in parsed.subject + parsed.from_.name

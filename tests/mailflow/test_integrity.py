@@ -189,3 +189,55 @@ def test_prepared_items_parse_like_parse_message():
     raw = raw_mail("info@hanse.de")
     assert isinstance(prepare([raw])[0], Prepared)
     assert prepare([raw])[0].parsed.content_hash == parse_message(raw).content_hash != ""
+
+
+def _as_stored_before_the_fix(mail: Mail, sent: bytes) -> None:
+    """What the old `_payload` stored: the last quad of base64 dropped, a false defect, no content hash."""
+    from tradeport.mail.services import _store_file
+
+    cut = sent[:len(sent) - len(sent) % 3]
+    digest, path = _store_file("attachments", cut)
+    MailAttachment.objects.filter(mail=mail, inline=False).update(sha256=digest, path=path, size=len(cut))
+    Mail.objects.filter(pk=mail.pk).update(defects=["truncated base64"], content_hash="")
+
+
+def test_reparse_repairs_attachments_stored_before_the_fix_and_resumes(world, settings, tmp_path):
+    """READ-01, MBOX-08: `tradeport mail reparse` re-derives attachment files from the raw messages, reports
+    how many changed, drops the false defect, fills the content hash, and resumes where it was stopped."""
+    from mail import make_fixtures
+
+    from tradeport.mail.reparse import load_checkpoint, reparse
+
+    settings.DATA_DIR = tmp_path
+    outlook = message_ingest(mailbox=world["mailbox"], raw=(FIXTURES / "outlook_pdf_attachment.eml").read_bytes())
+    gmail = message_ingest(mailbox=world["mailbox"], raw=(FIXTURES / "gmail_attachment.eml").read_bytes())
+    good = message_ingest(mailbox=world["mailbox"], raw=raw_mail("info@hanse.de"))
+    _as_stored_before_the_fix(outlook.mail, make_fixtures.OUTLOOK_PDF)
+    _as_stored_before_the_fix(gmail.mail, make_fixtures.GMAIL_PDF)
+    assert MailAttachment.objects.get(mail=outlook.mail, inline=False).size == 99_999
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first(counts):
+        raise Stop
+
+    with pytest.raises(Stop):  # a run stopped after its first batch of one mail
+        reparse(batch=1, progress=stop_after_first)
+    assert (load_checkpoint().done, load_checkpoint().attachments_changed) == (1, 1)
+    out = io.StringIO()
+    call_command("mail", "reparse", "--batch", "1", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().strip() == "mails=3 mails_changed=2 attachments_changed=2 unreadable=0"
+    for result, sent in ((outlook, make_fixtures.OUTLOOK_PDF), (gmail, make_fixtures.GMAIL_PDF)):
+        attachment = MailAttachment.objects.get(mail=result.mail, inline=False)
+        assert attachment.size == len(sent)
+        with default_storage.open(attachment.path, "rb") as handle:
+            assert handle.read() == sent
+        mail = Mail.objects.get(pk=result.mail.pk)
+        assert "truncated base64" not in mail.defects
+        assert mail.content_hash == parse_message((FIXTURES / f"{'outlook_pdf' if result is outlook else 'gmail'}"
+                                                   "_attachment.eml").read_bytes()).content_hash
+    assert Mail.objects.get(pk=good.mail.pk).content_hash != ""
+    again = io.StringIO()
+    call_command("mail", "reparse", "--restart", stdout=again, stderr=io.StringIO())
+    assert again.getvalue().strip() == "mails=3 mails_changed=0 attachments_changed=0 unreadable=0"

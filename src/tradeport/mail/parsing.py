@@ -317,6 +317,8 @@ def _decode_header(value: str, defects: list[str], hint: str | None = None) -> s
     if not value:
         return ""
     value = re.sub(r"\r?\n[ \t]+", " ", str(value))
+    if "=?" in value and not value.isascii():
+        value = _raw_8bit_in_words(value)
     try:
         chunks = decode_header(value)
     except Exception:  # a broken encoded word: read the line as it is
@@ -329,6 +331,16 @@ def _decode_header(value: str, defects: list[str], hint: str | None = None) -> s
         else:
             words.append(decode(chunk, hint if charset in (None, "unknown-8bit") else charset, defects))
     return "".join(words).strip()
+
+
+Q_WORD = re.compile(r"=\?[^?\s]+\?[qQ]\?[^?\s]*\?=")
+RAW_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _raw_8bit_in_words(value: str) -> str:
+    """Raw 8-bit bytes inside Q encoded words (older clients write `=?iso-8859-1?Q?Fr\xf6sche?=`) as the
+    =XX they should have been, so they decode with the word's charset instead of as escape text."""
+    return Q_WORD.sub(lambda word: RAW_BYTE.sub(lambda b: f"={ord(b.group()) - 0xDC00:02X}", word.group()), value)
 
 
 def _addresses(value: str, defects: list[str], hint: str | None = None) -> list[Address]:
