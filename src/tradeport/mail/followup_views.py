@@ -6,6 +6,7 @@ event, on which the tree and the list reload themselves; without htmx they redir
 """
 
 import html
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -84,6 +85,8 @@ def followup(request, queue: str = "known"):
         rows, older = list(due_list(employee)[:500]), None
     else:
         rows, older = queues.page_of(queue, employee, int(before) if before and before.isdecimal() else None)
+        for mail in rows:
+            mail.snippet = _snippet(mail)
     context = {"queue": queues.BY_KEY[queue], "queues": available, "rows": rows, "older": older,
                "counters": queues.counters(request.user, employee), "is_first_page": not before,
                "may_distribute": queues.may_distribute(request.user),
@@ -95,6 +98,15 @@ def followup(request, queue: str = "known"):
     return render(request, "mail/followup.html", context)
 
 
+def _snippet(mail: Mail, length: int = 200) -> str:
+    """The start of the body, on one line, for the list (QUE-01); an HTML-only mail gives its words."""
+    body = mail.text
+    if not body and mail.html:
+        head = re.sub(r"<[^>]*$", "", mail.html[:20_000])  # a long body: its start is enough, minus a cut tag
+        body = html.unescape(strip_tags(head))
+    return " ".join(body[:length * 3].split())[:length]
+
+
 def _pane_context(request, mail: Mail, **extra) -> dict:
     employee = _employee(request)
     delivery = Delivery.objects.filter(mail=mail, employee=employee).first() if employee else None
@@ -102,7 +114,7 @@ def _pane_context(request, mail: Mail, **extra) -> dict:
         and mail.deleted_at is None
     context = {
         "mail": mail, "delivery": delivery, "attachments": mail.attachments.filter(inline=False),
-        "events": mail.events.select_related("actor", "employee", "customer"),
+        "events": mail.events.select_related("actor__employee_record", "employee", "customer"),
         "deliveries": mail.deliveries.select_related("employee"),
         "reports": mail.reports.filter(deleted_at__isnull=True).only("kind", "subject", "date", "received_at"),
         "may_distribute": queues.may_distribute(request.user), "untriaged": untriaged,
