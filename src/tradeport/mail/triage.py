@@ -46,7 +46,7 @@ class AlreadyHandled(Exception):
 def _who(account) -> str:
     if account is None:
         return _("someone")
-    return account.employee_name or account.username
+    return account.display_name
 
 
 def _claim(mail: Mail, actor, action: str) -> None:
