@@ -396,3 +396,21 @@ def customer_picker(request):
         "multiple": request.GET.get("multiple") == "1",
         "params": {"target": target, "multiple": request.GET.get("multiple", "")},
     })
+
+
+@login_required
+def product_picker(request):
+    """The products picker's body (READ-11, CUST-01): the active products, searched by code or name, ticked."""
+    from django.db.models import Q
+
+    from tradeport.codes.models import CodeItem
+
+    target = request.GET.get("target", "")
+    query = request.GET.get("q", "").strip()
+    products = CodeItem.objects.choices_for("product").order_by("sort_order", "code")
+    if query:
+        products = products.filter(Q(code__icontains=query) | Q(name_zh__icontains=query) | Q(name_en__icontains=query))
+    return render(request, "customers/picker_products.html", {
+        "target": target, "query": query, "products": products[:300],
+        "params": {"target": target, "multiple": "1"},
+    })
