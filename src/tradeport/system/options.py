@@ -100,7 +100,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("attachment_size_limit_mb", "int", 10, _("Mail attachment size limit"),
            _("Largest total size of attachments on one outgoing mail, in megabytes. Larger incoming attachments are kept and flagged."),
            unit="MB", minimum=1, maximum=100),
-    Option("mass_mail_per_minute", "int", 60, _("Mass mail rate"),
+    # The one rate of mass mail (ADM-05); system migration 0002 folded a look-alike option into it.
+    Option("mass_mail_per_minute", "int", 60, _("Mass-mail sending rate"),
            _("Most messages a mass mailing sends per minute, so that the mail server and the recipients' servers do not take it for spam."),
            unit=_("per minute"), minimum=1, maximum=6000),
     Option("message_retention_days", "int", 7, _("Message retention days"),
@@ -141,9 +142,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("customer_code_width", "int", 6, _("Customer code width"),
            _("Number of digits in an automatic customer code, padded with zeros."),
            minimum=3, maximum=12),
-    Option("mass_mail_rate_per_minute", "int", 60, _("Mass-mail sending rate"),
-           _("Most mass-mail messages sent per minute, to stay under the mail server's limits."),
-           unit=_("per minute"), minimum=1, maximum=6000),
     Option("public_mail_domains", "domains", PUBLIC_MAIL_DOMAINS, _("Public mail domains"),
            _("Domains of free mail services, one per line. Mail from an unknown sender suggests the customer with the same domain, except from these domains."),),
 )
