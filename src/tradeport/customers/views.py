@@ -180,17 +180,20 @@ def _customer_form(request, customer, source_mail=None):
                 owners = form.cleaned_data["owners"] or None
                 saved = services.customer_save(customer=saved, contacts=kept, products=form.cleaned_data["products"],
                                                owners=owners, actor=request.user)
+                refiled_text = []
                 if source_mail is not None:
-                    from tradeport.mail.triage import record_created
+                    from tradeport.mail import triage
 
-                    record_created(source_mail, customer=saved, actor=request.user)
+                    refiled = triage.record_created(source_mail, customer=saved, actor=request.user)
+                    refiled_text = [triage.filed_text(refiled), *triage.left_alone_text(refiled)]
         except ValidationError as error:
             if creating:  # the transaction rolled back: the form stays a new-customer form
                 customer.pk, customer.code = None, ""
                 customer._state.adding = True
             _attach(form, error)
         else:
-            messages.success(request, _("%(code)s %(name)s saved.") % {"code": saved.code, "name": saved.name})
+            messages.success(request, " ".join([
+                _("%(code)s %(name)s saved.") % {"code": saved.code, "name": saved.name}, *refiled_text]))
             if source_mail is not None:
                 return redirect("mail:mail_read", pk=source_mail.pk)
             return redirect(saved.get_absolute_url())

@@ -240,10 +240,11 @@ def _merge(request, mail, employee):
     if not form.is_valid():
         return _invalid(request, mail, form, "merge_form")
     customer = form.cleaned_data["customer"]
-    count = triage.merge(mail, customer=customer, actor=request.user,
-                         all_from_address=form.cleaned_data["scope"] == "all")
-    return _done(request, mail, _("Filed under %(code)s %(name)s (%(n)s mails).") % {
-        "code": customer.code, "name": customer.name, "n": count})
+    refiled = triage.merge(mail, customer=customer, actor=request.user,
+                           all_from_address=form.cleaned_data["scope"] == "all")
+    text = _("Filed under %(code)s %(name)s (%(n)s mails).") % {
+        "code": customer.code, "name": customer.name, "n": refiled.filed}
+    return _done(request, mail, " ".join([text, *triage.left_alone_text(refiled)]))
 
 
 def _spam(request, mail, employee):
