@@ -33,6 +33,7 @@ from tradeport.mail.forms import (
     TransferForm,
 )
 from tradeport.mail.models import Delivery, Mail, MailAttachment, RemoteContentAllowance
+from tradeport.mail.routing import describe
 
 
 def reader_required(view):
@@ -95,17 +96,35 @@ def followup(request, queue: str = "known"):
     return render(request, "mail/followup.html", context)
 
 
+def _route_reason(mail: Mail, shown: set[int], may_distribute: bool) -> str:
+    hide_customer = "code" in mail.route_facts and mail.customer_id not in shown
+    hide_suggestion = not may_distribute and mail.suggested_customer_id not in shown
+    if not mail.route_facts:  # written before facts were kept: its text may name anyone
+        return mail.route_reason if mail.customer_id in shown or not mail.customer_id else ""
+    return describe(mail.route_facts, hide_customer=hide_customer, hide_suggestion=hide_suggestion)
+
+
 def _pane_context(request, mail: Mail, **extra) -> dict:
     employee = _employee(request)
     delivery = Delivery.objects.filter(mail=mail, employee=employee).first() if employee else None
     untriaged = mail.triaged_at is None and mail.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER) \
         and mail.deleted_at is None
+    events = list(mail.events.select_related("actor", "employee", "customer"))
+    shown = reading.customers_shown(request.user, [mail.customer_id, mail.suggested_customer_id,
+                                                   *(event.customer_id for event in events)])
+    may_distribute = queues.may_distribute(request.user)
     context = {
         "mail": mail, "delivery": delivery, "attachments": mail.attachments.filter(inline=False),
-        "events": mail.events.select_related("actor", "employee", "customer"),
+        "shown_customer": mail.customer if mail.customer_id in shown else None,
+        # Triage needs the domain's suggestion; anyone else sees it only for a customer of theirs.
+        "shown_suggestion": mail.suggested_customer if may_distribute or mail.suggested_customer_id in shown
+        else None,
+        "shown_customer_ids": shown,
+        "route_reason": _route_reason(mail, shown, may_distribute),
+        "events": events,
         "deliveries": mail.deliveries.select_related("employee"),
         "reports": mail.reports.filter(deleted_at__isnull=True).only("kind", "subject", "date", "received_at"),
-        "may_distribute": queues.may_distribute(request.user), "untriaged": untriaged,
+        "may_distribute": may_distribute, "untriaged": untriaged,
         "remote_allowed": reading.remote_allowed(request.user, mail),
         "followup_form": FollowUpForm(mail=mail, initial={
             "followed_up": mail.followed_up_at is not None, "purpose": mail.purpose_id,
