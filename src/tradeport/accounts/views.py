@@ -5,7 +5,6 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +28,7 @@ from tradeport.accounts.permissions import admin_required, function_required
 from tradeport.audit.models import SystemLogEntry
 from tradeport.system import options
 from tradeport.system.lists import list_page
+from tradeport.system.params import next_url
 
 
 def _landing(account: Account) -> str:
@@ -50,10 +50,7 @@ def login_view(request):
         except services.LoginRefused as refused:
             error, device_token = refused.message, refused.device_token
         else:
-            target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = ""
-            response = redirect(target or _landing(result.account))
+            response = redirect(next_url(request, _landing(result.account)))
             return response
     response = render(request, "accounts/login.html", {
         "form": form, "error": error, "next": request.GET.get("next", ""),

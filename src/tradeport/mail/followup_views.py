@@ -17,7 +17,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -34,6 +33,7 @@ from tradeport.mail.forms import (
 )
 from tradeport.mail.models import Delivery, Mail, MailAttachment, RemoteContentAllowance
 from tradeport.mail.routing import describe
+from tradeport.system.params import next_url
 
 
 def reader_required(view):
@@ -204,10 +204,7 @@ def _done(request, mail: Mail, text: str = "", *, error: str = ""):
         response = render(request, "mail/reading.html#pane", _pane_context(request, mail))
         response["HX-Trigger"] = "queues-changed"
         return response
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("mail:mail_read", args=[mail.pk])
-    return redirect(target)
+    return redirect(next_url(request, reverse("mail:mail_read", args=[mail.pk])))
 
 
 def _invalid(request, mail: Mail, form, name: str):

@@ -27,6 +27,7 @@ from tradeport.mail.models import (
 )
 from tradeport.mail.protocols import MailServerError
 from tradeport.system.lists import list_page
+from tradeport.system.params import next_url
 
 
 def _manageable(request):
@@ -129,7 +130,7 @@ def mailbox_test(request, pk):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Connection works. %(result)s") % {"result": result})
-    return redirect(request.POST.get("next") or reverse("mail:mailbox_list"))
+    return redirect(next_url(request, reverse("mail:mailbox_list")))
 
 
 @login_required
@@ -142,7 +143,7 @@ def mailbox_receive(request, pk):
     tasks.fetch_mailbox.enqueue(mailbox_id=mailbox.pk)
     messages.info(request, _("Receiving %(address)s has started; the counts below update as mail arrives.")
                   % {"address": mailbox.address})
-    return redirect(request.POST.get("next") or reverse("mail:mailbox_list"))
+    return redirect(next_url(request, reverse("mail:mailbox_list")))
 
 
 @function_required("fn_system_mailbox")
