@@ -8,7 +8,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from tradeport.conf import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from tradeport.conf import (
+    data_dir,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    private_file,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent.parent
@@ -107,7 +115,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": Path(env_str("TRADEPORT_SQLITE_PATH", str(DATA_DIR / "tradeport.sqlite3"))),
+            "NAME": private_file(Path(env_str("TRADEPORT_SQLITE_PATH", str(DATA_DIR / "tradeport.sqlite3")))),
             "OPTIONS": {
                 # IMMEDIATE: writers queue on the busy timeout instead of failing
                 # with "database is locked" when a read turns into a write.
