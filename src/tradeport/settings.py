@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tradeport.system.security.SecureCookiesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -154,8 +155,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Cookies set over HTTPS are Secure anyway (system.security); this forces it for plain HTTP too.
 SESSION_COOKIE_SECURE = env_bool("TRADEPORT_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind the declared proxies, their X-Forwarded-Proto tells whether the client used HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRADEPORT_PROXY_COUNT else None
+# HSTS is sent on HTTPS answers only; 0 turns it off (e.g. while a certificate is being replaced).
+SECURE_HSTS_SECONDS = env_int("TRADEPORT_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
