@@ -51,6 +51,7 @@ def login_view(request):
             error, device_token = refused.message, refused.device_token
         else:
             response = redirect(next_url(request, _landing(result.account)))
+            services.remember_device(response, request, result.account.username)
             return response
     response = render(request, "accounts/login.html", {
         "form": form, "error": error, "next": request.GET.get("next", ""),

@@ -130,7 +130,7 @@ OPTIONS: tuple[Option, ...] = (
            _("Off: no binding. IP: accounts with IP bindings may log in only from those addresses. Device: every account must log in from a browser an administrator approved. Both: both checks apply. The administrator is always exempt."),
            choices=(("off", _("Off")), ("ip", _("IP binding")), ("device", _("Device binding")), ("both", _("IP and device binding")))),
     Option("login_failure_limit", "int", 5, _("Failed logins before a pause"),
-           _("After this many failed logins for one account within 15 minutes, further attempts are refused for 15 minutes. An IP address gets four times as many."),
+           _("After this many failed logins for one account, each further attempt waits: 1 minute, then twice as long after every failure, up to 30 minutes; a browser the account logged in from before is not held up by failures elsewhere. An IP address with four times as many failures within 15 minutes is refused for 15 minutes."),
            minimum=3, maximum=100),
     Option("recycle_bin_retention_days", "int", 30, _("Recycle-bin retention"),
            _("Days a mail stays restorable in the recycle bin before it is purged for good."),

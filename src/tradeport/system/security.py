@@ -1,6 +1,5 @@
 """Response headers and cookie flags that depend on how the request arrived."""
 
-from django.conf import settings
 
 
 class SecureCookiesMiddleware:
