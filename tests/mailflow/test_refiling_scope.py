@@ -121,3 +121,68 @@ def test_a_salesperson_refiles_their_own_personal_mail(world, tom, toms_mailbox)
     refiled = triage.record_created(fresh(first), customer=own, actor=tom)
     assert (refiled.filed, refiled.left_alone) == (2, 0)
     assert fresh(second).customer == own
+
+
+# The matrix: where the sender's other mail lies, who acts, which action -----------------------------
+
+PLACES = ("undistributed queue", "colleague's unknown-sender queue", "own unknown-sender queue",
+          "colleague's personal mailbox", "own personal mailbox")
+# Who may move the other mail by acting on a mail of their own: a salesperson what they hold,
+# a PERM-08 distributor also the undistributed queue; nobody what a colleague holds.
+MOVES = {
+    "salesperson": {"own unknown-sender queue", "own personal mailbox"},
+    "distributor": {"undistributed queue", "own unknown-sender queue", "own personal mailbox"},
+}
+
+
+def place(world, where: str, *, actor_employee, colleague, boss, mailboxes) -> Mail:
+    sender = "same@sender.example"
+    if where == "undistributed queue":
+        return arrive(world["mailbox"], sender)
+    if where.endswith("unknown-sender queue"):
+        mail = arrive(world["mailbox"], sender)
+        triage.distribute(mail, to=actor_employee if where.startswith("own") else colleague, actor=boss)
+        return mail
+    box = mailboxes["own" if where.startswith("own") else "colleague"]
+    return arrive(box, sender, to=box.address)
+
+
+@pytest.mark.parametrize("action", ["create record", "merge all"])
+@pytest.mark.parametrize("role", ["salesperson", "distributor"])
+@pytest.mark.parametrize("where", PLACES)
+def test_refiling_matrix(world, boss, lily, tom, role, action, where):
+    """MAIL-07, MAIL-09, PERM-08, PERM-10, PERM-13: for every queue and mailbox kind, the sender's other
+    mail is re-filed exactly when the actor holds it (or, for a distributor, when it still waits)."""
+    from tradeport.accounts.models import Account
+    from tradeport.org.models import Employee
+
+    if role == "distributor":
+        Employee.objects.create(code="0009", name="经理", department=world["department"], is_salesperson=True)
+        boss.employee_code = "0009"
+        boss.save()
+        actor, actor_employee = Account.objects.get(pk=boss.pk), Employee.objects.get(code="0009")
+    else:
+        actor, actor_employee = lily, world["lily"]
+    mailboxes = {
+        "own": Mailbox.objects.create(address="own@tradeport.test", protocol="none", kind=Mailbox.Kind.PERSONAL,
+                                      owner=actor),
+        "colleague": Mailbox.objects.create(address="tom@tradeport.test", protocol="none",
+                                            kind=Mailbox.Kind.PERSONAL, owner=tom),
+    }
+    acted_on = arrive(world["mailbox"], "same@sender.example")
+    triage.distribute(acted_on, to=actor_employee, actor=boss)
+    other = place(world, where, actor_employee=actor_employee, colleague=world["tom"], boss=boss,
+                  mailboxes=mailboxes)
+    customer = Customer.objects.create(code="C0040", name="Same Sender Ltd", region=world["customer"].region,
+                                       main_email="" if action == "merge all" else "same@sender.example")
+    Ownership.objects.create(customer=customer, employee=actor_employee)
+
+    if action == "create record":
+        refiled = triage.record_created(fresh(acted_on), customer=customer, actor=actor)
+    else:
+        refiled = triage.merge(fresh(acted_on), customer=customer, actor=actor, all_from_address=True)
+    moves = where in MOVES[role]
+    assert (fresh(other).customer == customer) is moves
+    assert (refiled.filed, refiled.left_alone) == ((2, 0) if moves else (1, 1))
+    if not moves and where.startswith("colleague") and role == "salesperson":  # PERM-08 reads all anyway
+        assert set(opens(actor, other).values()) == {404}
