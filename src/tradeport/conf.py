@@ -54,9 +54,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def data_dir() -> Path:
-    """The data directory, created on first use."""
+    """The data directory, created on first use, for Tradeport's user alone: it holds the database,
+    every mail and the keys."""
     path = Path(env_str("TRADEPORT_DATA_DIR", "var")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """The file exists and is readable by Tradeport's user only. SQLite gives its -wal and -shm files
+    the database file's mode, so creating the database 0600 keeps them private too."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
     return path
 
 

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,6 +29,7 @@ from tradeport.accounts.permissions import admin_required, function_required
 from tradeport.audit.models import SystemLogEntry
 from tradeport.system import options
 from tradeport.system.lists import list_page
+from tradeport.system.params import next_url
 
 
 def _landing(account: Account) -> str:
@@ -51,10 +51,8 @@ def login_view(request):
         except services.LoginRefused as refused:
             error, device_token = refused.message, refused.device_token
         else:
-            target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = ""
-            response = redirect(target or _landing(result.account))
+            response = redirect(next_url(request, _landing(result.account)))
+            services.remember_device(response, request, result.account.username)
             return response
     response = render(request, "accounts/login.html", {
         "form": form, "error": error, "next": request.GET.get("next", ""),
@@ -380,10 +378,6 @@ def menu_state(request):
     collapsed = request.POST.get("collapsed") == "1"
     # A layout preference, like last_login not an operation for the log: written without the audit hooks.
     Account.objects.filter(pk=request.user.pk).update(menu_collapsed=collapsed)
-    target = request.POST.get("next", "")
-    if not target:
+    if not request.POST.get("next"):
         return HttpResponse(status=204)
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = "/"
-    return redirect(target)
+    return redirect(next_url(request, "/"))

@@ -10,7 +10,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -28,7 +27,7 @@ from tradeport.followup.models import (
 )
 from tradeport.followup.services import record_contact
 from tradeport.mail.models import Mail
-from tradeport.system.params import as_id, as_ids
+from tradeport.system.params import as_id, as_ids, next_url
 
 
 def _source_mail(request) -> Mail | None:
@@ -117,11 +116,7 @@ def record_attachment(request, pk, attachment_id):
 
 def _back_to_reminders(request):
     """Where a reminder action returns: the list it was taken on (due or upcoming)."""
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("mail:followup_queue", queue="reminders")
+    return redirect(next_url(request, reverse("mail:followup_queue", args=["reminders"])))
 
 
 def _act_on(request, reminder: Reminder, action: str):

@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,6 +27,7 @@ from tradeport.mail.models import (
     Quarantine,
 )
 from tradeport.system.lists import list_page
+from tradeport.system.params import next_url
 
 
 def _manageable(request):
@@ -165,15 +165,7 @@ def mailbox_test(request, pk):
         messages.error(request, text)
     if not works and not failed:
         messages.info(request, _("Nothing to test: this mailbox has neither an incoming nor an SMTP server."))
-    return redirect(_next(request, reverse("mail:mailbox_list")))
-
-
-def _next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return target
-    return default
+    return redirect(next_url(request, reverse("mail:mailbox_list")))
 
 
 @login_required
@@ -186,7 +178,7 @@ def mailbox_receive(request, pk):
     tasks.fetch_mailbox.enqueue(mailbox_id=mailbox.pk)
     messages.info(request, _("Receiving %(address)s has started; the counts below update as mail arrives.")
                   % {"address": mailbox.address})
-    return redirect(_next(request, reverse("mail:mailbox_list")))
+    return redirect(next_url(request, reverse("mail:mailbox_list")))
 
 
 @function_required("fn_system_mailbox")
