@@ -63,15 +63,15 @@ def data_dir() -> Path:
     return path
 
 
-def private_file(path: Path) -> Path:
-    """The file exists and is readable by Tradeport's user only. SQLite gives its -wal and -shm files
-    the database file's mode, so creating the database 0600 keeps them private too."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+def make_private(*paths: Path) -> None:
+    """Files that exist become readable by Tradeport's user only (an older installation's were 0644)."""
+    for path in paths:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
             path.chmod(0o600)
-    return path
 
 
 def secret_key(directory: Path) -> str:

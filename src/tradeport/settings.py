@@ -15,7 +15,6 @@ from tradeport.conf import (
     env_int,
     env_list,
     env_str,
-    private_file,
     secret_key,
 )
 
@@ -118,7 +117,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": private_file(Path(env_str("TRADEPORT_SQLITE_PATH", str(DATA_DIR / "tradeport.sqlite3")))),
+            "NAME": Path(env_str("TRADEPORT_SQLITE_PATH", str(DATA_DIR / "tradeport.sqlite3"))),
             "OPTIONS": {
                 # IMMEDIATE: writers queue on the busy timeout instead of failing
                 # with "database is locked" when a read turns into a write.
