@@ -1,3 +1,4 @@
+import datetime
 import os
 
 import pytest
@@ -7,7 +8,7 @@ from tradeport.accounts.functions import EMPLOYEE_TEMPLATE, MANAGER_TEMPLATE
 from tradeport.accounts.models import Account, OnlineSession
 from tradeport.system.presets import load_all
 
-pytest_plugins = ["mailserver.plugin"]
+pytest_plugins = ["mailserver.plugin", "clock"]
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # made by fixtures around it are still synchronous and safe.
@@ -26,6 +27,16 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+def days_from_today(days: int) -> str:
+    """A date `days` after today in Tradeport's calendar, as a date field is posted: never goes stale."""
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+
+def moment_from_now(**delta) -> str:
+    """A local moment `delta` from now, as a datetime-local field is posted (e.g. hours=-2)."""
+    return timezone.localtime(timezone.now() + datetime.timedelta(**delta)).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture

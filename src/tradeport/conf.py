@@ -54,10 +54,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def data_dir() -> Path:
-    """The data directory, created on first use."""
+    """The data directory, created on first use, for Tradeport's user alone: it holds the database,
+    every mail and the keys."""
     path = Path(env_str("TRADEPORT_DATA_DIR", "var")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
     return path
+
+
+def make_private(*paths: Path) -> None:
+    """Files that exist become readable by Tradeport's user only (an older installation's were 0644)."""
+    for path in paths:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def secret_key(directory: Path) -> str:

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
-from tradeport.conf import data_dir, env_bool, env_int, env_list, env_str, secret_key
+from tradeport.conf import (
+    data_dir,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent.parent
@@ -56,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "tradeport.system.security.SecureCookiesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -146,10 +156,31 @@ AUTH_PASSWORD_VALIDATORS = [
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Cookies set over HTTPS are Secure anyway (system.security); this forces it for plain HTTP too.
 SESSION_COOKIE_SECURE = env_bool("TRADEPORT_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind the declared proxies, their X-Forwarded-Proto tells whether the client used HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRADEPORT_PROXY_COUNT else None
+# HSTS is sent on HTTPS answers only; 0 turns it off (e.g. while a certificate is being replaced).
+SECURE_HSTS_SECONDS = env_int("TRADEPORT_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
+# Every page: scripts, styles, fonts and frames from Tradeport itself only, no inline script, no plugins.
+# Inline style attributes stay allowed: they cannot run code, and progress bars and widths are data.
+# The mail body frame sends its own, stricter policy (mail/reading.py), which this one does not replace.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

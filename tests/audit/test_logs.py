@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import make_account
 from tradeport.accounts.functions import EMPLOYEE_TEMPLATE, MANAGER_TEMPLATE
@@ -45,8 +46,17 @@ def console(client, admin_account, signed_in):
     return signed_in(client, admin_account)
 
 
-def at(day: int, hour: int = 10) -> datetime.datetime:
-    return datetime.datetime(2026, 3, day, hour, 0, tzinfo=SHANGHAI)
+# The entries' calendar: day 1 is 60 days ago, so "day 31" is still in the past.
+DAY_ONE = timezone.localdate() - datetime.timedelta(days=60)
+
+
+def day(n: int) -> str:
+    """Day n of the entries' calendar, as the date filters take it."""
+    return (DAY_ONE + datetime.timedelta(days=n - 1)).isoformat()
+
+
+def at(n: int, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(DAY_ONE + datetime.timedelta(days=n - 1), datetime.time(hour), SHANGHAI)
 
 
 def account_data(**overrides) -> dict:
@@ -221,11 +231,11 @@ def test_system_log_lists_every_entry_newest_first(console, system_entries):
 def test_system_log_filters_by_date_range(console, system_entries):
     """ADM-08: from/to are whole local days, both ends included."""
     e = system_entries
-    response = console.get(reverse("console:system_log"), {"from": "2026-03-05", "to": "2026-03-06"})
+    response = console.get(reverse("console:system_log"), {"from": day(5), "to": day(6)})
     assert shown(response) == [e["late_night"].pk, e["middle"].pk]
-    response = console.get(reverse("console:system_log"), {"from": "2026-03-06"})
+    response = console.get(reverse("console:system_log"), {"from": day(6)})
     assert shown(response) == [e["late"].pk, e["late_night"].pk]
-    response = console.get(reverse("console:system_log"), {"to": "2026-03-01"})
+    response = console.get(reverse("console:system_log"), {"to": day(1)})
     assert shown(response) == [e["early"].pk]
 
 
@@ -310,8 +320,8 @@ def test_operation_log_filters_by_module_account_action_and_date(console, operat
     assert shown(console.get(url, {"module": "org"})) == [o["org"].pk]
     assert shown(console.get(url, {"account": "boss"})) == [o["org"].pk]
     assert shown(console.get(url, {"action": "grant"})) == [o["grant"].pk]
-    assert shown(console.get(url, {"from": "2026-03-01", "to": "2026-03-04"})) == [o["org"].pk, o["grant"].pk]
-    assert shown(console.get(url, {"account": "admin", "from": "2026-03-05", "to": "2026-03-31"})) == [o["option"].pk]
+    assert shown(console.get(url, {"from": day(1), "to": day(4)})) == [o["org"].pk, o["grant"].pk]
+    assert shown(console.get(url, {"account": "admin", "from": day(5), "to": day(31)})) == [o["option"].pk]
 
 
 def test_operation_log_search_matches_the_object(console, operations):

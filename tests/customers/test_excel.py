@@ -169,15 +169,15 @@ def test_a_similar_name_is_warned_but_not_refused(people, world):
 
 
 def test_the_import_is_all_or_nothing_when_saving_fails_late(people, world):
-    """CUST-01, CUST-07: a row that passes the preview but fails on saving rolls back the rows saved before it."""
+    """CUST-01, CUST-09: a row that passes the preview but fails on saving rolls back the rows saved before it."""
     client = client_for(people["zhang"])
     response = preview(client, xlsx([
         ["First Co", "X-CN", "first@co.com", "", ""],
-        ["Second Co", "X-CN", "same@second.com", "Sam", "same@second.com"],
+        ["Second Co", "X-CN", "same@second.com", "S" * 101, "sam@second.com"],  # a contact name over 100 characters
     ]))
     assert response.status_code == 200
     done = confirm(client, response)
-    assert "Nothing was imported: same@second.com is entered twice on this record." in done.content.decode()
+    assert "Nothing was imported: Ensure this value has at most 100 characters (it has 101)." in done.content.decode()
     assert not Customer.objects.exists()
     assert not EmailAddress.objects.exists()
 

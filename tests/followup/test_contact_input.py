@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from conftest import sign_in
+from conftest import days_from_today, moment_from_now, sign_in
 from mailflow.conftest import raw_mail
 from tradeport.accounts.models import Account
 from tradeport.codes.models import CodeItem
@@ -30,17 +30,18 @@ def test_record_contact_from_a_mail_files_it_and_follows_the_mail_up(world):
     form_page = client.get(reverse("followup:contact_input") + f"?mail={mail.pk}")
     assert form_page.context["form"].initial["customer"] == world["customer"].pk
     phone = CodeItem.objects.get(group__key="followup_method", code="PHONE")
+    next_follow_up = days_from_today(4)
     response = client.post(reverse("followup:contact_input") + f"?mail={mail.pk}", {
-        "mail": mail.pk, "customer": world["customer"].pk, "occurred_at": "2026-11-27T09:30",
+        "mail": mail.pk, "customer": world["customer"].pk, "occurred_at": moment_from_now(hours=-2),
         "method": phone.pk, "subject": "Phoned Anna about the quote", "content": "She wants 500 pcs.",
-        "needs_follow_up": "on", "next_follow_up": "2026-12-01",
+        "needs_follow_up": "on", "next_follow_up": next_follow_up,
         "files": [SimpleUploadedFile("传真.pdf", b"%PDF-1.4 fax", content_type="application/pdf")]})
     assert response.status_code == 302, response.context["form"].errors
     record = ContactRecord.objects.get()
     assert record.employee == world["lily"]
     assert record.mail == mail
     assert record.method == phone
-    assert str(record.next_follow_up) == "2026-12-01"
+    assert str(record.next_follow_up) == next_follow_up
     assert [a.filename for a in record.attachments.all()] == ["传真.pdf"]
     mail.refresh_from_db()
     assert mail.followed_up_by == world["lily"]

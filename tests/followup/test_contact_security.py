@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from conftest import make_account, sign_in
+from conftest import days_from_today, make_account, moment_from_now, sign_in
 from mailflow.conftest import raw_mail
 from matrix import check_matrix
 from tradeport.accounts.functions import EMPLOYEE_TEMPLATE
@@ -42,7 +42,7 @@ def phone() -> CodeItem:
 
 
 def contact_data(customer, **overrides) -> dict:
-    data = {"customer": customer.pk, "occurred_at": "2026-11-27T09:30", "method": phone().pk,
+    data = {"customer": customer.pk, "occurred_at": moment_from_now(hours=-2), "method": phone().pk,
             "subject": "Phoned about the quote", "content": "They want 500 pcs."}
     data.update(overrides)
     return data
@@ -198,7 +198,7 @@ def test_needs_follow_up_without_a_date_is_refused(world, lily):
 def test_a_date_without_needs_follow_up_is_dropped(world, lily):
     """FUP-04: a next follow-up date with the box unticked is not stored."""
     response = client_for(lily).post(reverse("followup:contact_input"),
-                                     contact_data(world["customer"], next_follow_up="2026-12-01"))
+                                     contact_data(world["customer"], next_follow_up=days_from_today(4)))
     assert response.status_code == 302, response.context["form"].errors
     assert ContactRecord.objects.get().next_follow_up is None
 

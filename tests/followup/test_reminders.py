@@ -4,11 +4,12 @@ query from stored dates; postponed, cancelled and completed; one salesperson's o
 import datetime
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import sign_in
+from conftest import days_from_today, moment_from_now, sign_in
 from mailflow.conftest import raw_mail
 from tradeport.accounts.models import Account
 from tradeport.codes.models import CodeGroup, CodeItem
@@ -94,7 +95,7 @@ def test_postpone_cancel_and_complete_from_the_queue(world):
     reminder = reminders.schedule(world["customer"], world["lily"], timezone.localdate(), source="mail")
     lily = client_of("lily")
     url = reverse("followup:reminder_action", args=[reminder.pk, "postpone"])
-    assert client_of("tom").post(url, {"date": "2099-01-01"}).status_code == 404
+    assert client_of("tom").post(url, {"date": days_from_today(3)}).status_code == 404
     assert lily.post(url, {"date": timezone.localdate().isoformat()}).status_code == 302
     reminder.refresh_from_db()
     assert reminder.due_date == timezone.localdate()  # a date that is not after today is refused
@@ -129,7 +130,7 @@ def test_a_fax_without_a_gateway_is_recorded_and_says_so(world):
     assert form.context["form"].initial["method"] == fax_method.pk
     assert 'id="fax-note"' in form.content.decode()
     response = lily.post(reverse("followup:contact_input"), {
-        "customer": world["customer"].pk, "occurred_at": "2026-11-27T10:00", "method": fax_method.pk,
+        "customer": world["customer"].pk, "occurred_at": moment_from_now(hours=-1), "method": fax_method.pk,
         "subject": "Price list by fax"}, follow=True)
     page = response.content.decode()
     assert "No fax gateway is configured: this fax was recorded, not sent." in page
@@ -167,18 +168,14 @@ def test_the_manager_sets_the_days_per_level(world):
     assert [r.customer for r in reminders.due_list(world["lily"])] == [world["customer"]]
 
 
-def test_days_are_counted_in_the_salespersons_calendar(world, settings, monkeypatch):
+def test_days_are_counted_in_the_salespersons_calendar(world):
     """FUP-11, FUP-15: "in 3 days" is three days of the local calendar: at 20:00 UTC it is already tomorrow
     in Shanghai, and across the spring clock change in Berlin three days stay three dates."""
-    from django.utils import timezone as tz
-
     late_evening_utc = datetime.datetime(2026, 11, 27, 20, 0, tzinfo=datetime.UTC)
-    monkeypatch.setattr(tz, "now", lambda: late_evening_utc)
-    with tz.override("Asia/Shanghai"):
+    with time_machine.travel(late_evening_utc, tick=False), timezone.override("Asia/Shanghai"):
         assert reminders.in_days(3) == datetime.date(2026, 12, 1)
     before_dst = datetime.datetime(2026, 3, 28, 23, 30, tzinfo=datetime.UTC)  # 00:30 on the 29th in Berlin
-    monkeypatch.setattr(tz, "now", lambda: before_dst)
-    with tz.override("Europe/Berlin"):
+    with time_machine.travel(before_dst, tick=False), timezone.override("Europe/Berlin"):
         assert reminders.in_days(3) == datetime.date(2026, 4, 1)
         reminder = reminders.schedule(world["customer"], world["lily"], reminders.in_days(3), source="mail")
         assert list(reminders.due_list(world["lily"], today=datetime.date(2026, 3, 31))) == []

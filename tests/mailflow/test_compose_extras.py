@@ -98,6 +98,13 @@ def typed(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def next_year(month: int) -> tuple[int, str]:
+    """Next year, and 09:00 on the 15th of `month` in it as typed: always ahead; January for winter time,
+    July for summer time."""
+    year = timezone.localdate().year + 1
+    return year, f"{year}-{month:02d}-15T09:00"
+
+
 def form_errors(response, field: str) -> list[str]:
     assert response.status_code == 200, response.status_code
     return list(response.context["form"].errors.get(field, []))
@@ -343,42 +350,44 @@ def test_customer_local_time_is_read_in_the_customers_zone(sendable, smtp_sink):
     """SEND-08: with "in the customer's local time" ticked, the typed time is the customer's (their region's
     zone, a city's inherited from its country); without it, the user's (Asia/Shanghai). Winter and summer
     time both count."""
+    year, january = next_year(1)
+    _, july = next_year(7)
     world = sendable
     client = lily_client(world)
     assert world["customer"].region.effective_time_zones() == []  # Germany comes without a zone
-    response = post_compose(client, world, send_at="2030-01-15T09:00", customer_time="on")
+    response = post_compose(client, world, send_at=january, customer_time="on")
     assert form_errors(response, "customer_time")
     assert not OutgoingMail.objects.exists()
 
     in_zone(world, "Europe/Berlin")
-    winter = sent_to_outbox(client, world, subject="Winter", send_at="2030-01-15T09:00", customer_time="on")
-    assert winter.send_at == datetime.datetime(2030, 1, 15, 8, 0, tzinfo=UTC)
+    winter = sent_to_outbox(client, world, subject="Winter", send_at=january, customer_time="on")
+    assert winter.send_at == datetime.datetime(year, 1, 15, 8, 0, tzinfo=UTC)
     assert winter.send_at_zone == "Europe/Berlin"
     assert winter.next_attempt_at == winter.send_at
-    summer = sent_to_outbox(client, world, subject="Summer", to="info@hanse.de", send_at="2030-07-15T09:00",
+    summer = sent_to_outbox(client, world, subject="Summer", to="info@hanse.de", send_at=july,
                             customer_time="on")
-    assert summer.send_at == datetime.datetime(2030, 7, 15, 7, 0, tzinfo=UTC)
-    mine = sent_to_outbox(client, world, subject="Mine", send_at="2030-01-15T09:00")
-    assert mine.send_at == datetime.datetime(2030, 1, 15, 1, 0, tzinfo=UTC)
+    assert summer.send_at == datetime.datetime(year, 7, 15, 7, 0, tzinfo=UTC)
+    mine = sent_to_outbox(client, world, subject="Mine", send_at=january)
+    assert mine.send_at == datetime.datetime(year, 1, 15, 1, 0, tzinfo=UTC)
     assert mine.send_at_zone == ""
     row = soup(client.get(reverse("mail:outbox"))).select_one(f'[data-outgoing="{winter.pk}"]')
     assert "Europe/Berlin" in row.select_one("[data-scheduled]").get_text()
 
     # A recipient who is no customer comes first: the first one that is a customer counts.
     mixed = sent_to_outbox(client, world, subject="Mixed", to="factory@supplier.example; anna@hanse.de",
-                           send_at="2030-01-15T09:00", customer_time="on")
+                           send_at=january, customer_time="on")
     assert mixed.send_at_zone == "Europe/Berlin"
 
     # A customer in a city without a zone of its own has its country's.
     germany = world["customer"].region
     hamburg = region_save(region=Region(code="DE-HH", name_zh="汉堡", name_en="Hamburg", level=4), parent=germany)
     Customer.objects.filter(pk=world["customer"].pk).update(region=hamburg)
-    city = sent_to_outbox(client, world, subject="City", send_at="2030-01-15T09:00", customer_time="on")
-    assert city.send_at == datetime.datetime(2030, 1, 15, 8, 0, tzinfo=UTC)
+    city = sent_to_outbox(client, world, subject="City", send_at=january, customer_time="on")
+    assert city.send_at == datetime.datetime(year, 1, 15, 8, 0, tzinfo=UTC)
 
     before = OutgoingMail.objects.count()
     response = post_compose(client, world, subject="Nobody's", to="factory@supplier.example",
-                            send_at="2030-01-15T09:00", customer_time="on")
+                            send_at=january, customer_time="on")
     assert form_errors(response, "customer_time")
     assert OutgoingMail.objects.count() == before
 
@@ -386,6 +395,7 @@ def test_customer_local_time_is_read_in_the_customers_zone(sendable, smtp_sink):
 def test_customer_time_of_a_reply_is_the_answered_customers(sendable, smtp_sink):
     """SEND-08: a reply to a customer's mail is timed in that customer's zone even when it goes to someone
     who is not a customer (the answered mail's customer counts first)."""
+    year, january = next_year(1)
     world = sendable
     in_zone(world, "Europe/Berlin")
     original = message_ingest(mailbox=world["mailbox"], raw=raw_mail(
@@ -393,8 +403,8 @@ def test_customer_time_of_a_reply_is_the_answered_customers(sendable, smtp_sink)
     assert original.customer_id == world["customer"].pk
     client = lily_client(world)
     reply = sent_to_outbox(client, world, kind="reply", source=original.pk, to="factory@supplier.example",
-                           subject="Re: Pumps", send_at="2030-01-15T09:00", customer_time="on")
-    assert reply.send_at == datetime.datetime(2030, 1, 15, 8, 0, tzinfo=UTC)
+                           subject="Re: Pumps", send_at=january, customer_time="on")
+    assert reply.send_at == datetime.datetime(year, 1, 15, 8, 0, tzinfo=UTC)
     assert reply.send_at_zone == "Europe/Berlin"
     # A moment already past in the customer's zone is refused.
     response = post_compose(client, world, kind="reply", source=original.pk, to="anna@hanse.de",
@@ -405,6 +415,7 @@ def test_customer_time_of_a_reply_is_the_answered_customers(sendable, smtp_sink)
 def test_customer_time_follows_the_first_recipient(sendable, smtp_sink):
     """SEND-08: with two customers in To, the time is read in the zone of the one written first, not of the
     customer whose address row is oldest (regression: customer_zone() once took the lowest address id)."""
+    year, january = next_year(1)
     world = sendable
     in_zone(world, "Europe/Berlin")
     america = region_save(region=Region(code="US", name_zh="美国", name_en="United States", level=2,
@@ -412,12 +423,12 @@ def test_customer_time_follows_the_first_recipient(sendable, smtp_sink):
     acme = Customer.objects.create(code="C0013", name="Acme Pumps", region=america, main_email="buyer@acme.example")
     EmailAddress.objects.create(address="buyer@acme.example", domain="acme.example", customer=acme, role="main")
     outgoing = sent_to_outbox(lily_client(world), world, to="buyer@acme.example; anna@hanse.de",
-                              send_at="2030-01-15T09:00", customer_time="on")
+                              send_at=january, customer_time="on")
     assert outgoing.send_at_zone == "America/New_York"
-    assert outgoing.send_at == datetime.datetime(2030, 1, 15, 14, 0, tzinfo=UTC)
+    assert outgoing.send_at == datetime.datetime(year, 1, 15, 14, 0, tzinfo=UTC)
     # Written the other way round, the German customer comes first.
     swapped = sent_to_outbox(lily_client(world), world, to="anna@hanse.de; buyer@acme.example",
-                             send_at="2030-01-15T09:00", customer_time="on")
+                             send_at=january, customer_time="on")
     assert swapped.send_at_zone == "Europe/Berlin"
 
 

@@ -87,11 +87,15 @@ def test_connection_test_names_an_unknown_host(client, manager, signed_in, mailb
 
 
 def test_a_salesperson_keeps_their_own_personal_mailbox(client, salesperson, signed_in):
-    """PERS-03, MBOX-05: the personal mailbox page creates the user's own mailbox."""
+    """PERS-03, MBOX-05, MBOX-03: the personal mailbox page creates the user's own mailbox; a server that
+    cannot be reached is named first, and [Save anyway] keeps the settings all the same."""
     signed_in(client, salesperson)
-    response = client.post(reverse("mail:personal_mailbox"), {
-        "address": "lily@tradeport.test", "protocol": "pop3", "host": "pop.tradeport.test", "security": "ssl",
-        "password": "Pop-Pass-9", "smtp_security": "ssl", "enabled": "on"})
+    data = {"address": "lily@tradeport.test", "protocol": "pop3", "host": "pop.tradeport.test", "security": "ssl",
+            "password": "Pop-Pass-9", "smtp_security": "ssl", "enabled": "on"}
+    response = client.post(reverse("mail:personal_mailbox"), data)
+    assert response.status_code == 200
+    assert not Mailbox.objects.exists()
+    response = client.post(reverse("mail:personal_mailbox"), {**data, "save_anyway": "1"})
     assert response.status_code == 302
     mine = Mailbox.objects.get()
     assert (mine.kind, mine.owner, mine.password) == ("personal", salesperson, "Pop-Pass-9")

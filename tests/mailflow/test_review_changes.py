@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_account, sign_in
+from conftest import days_from_today, make_account, sign_in
 from mailflow.test_sending import lily_client, sendable  # noqa: F401
 from tradeport.accounts.functions import MANAGER_TEMPLATE
 from tradeport.accounts.models import Account
@@ -110,9 +110,10 @@ def test_reply_extras_go_onto_the_sent_mail(sendable, smtp_sink):  # noqa: F811
     quotation = CodeItem.objects.create(group=group, code="QUO", name_zh="报价", name_en="Quotation")
     original = message_ingest(mailbox=sendable["mailbox"], raw=raw_mail("anna@hanse.de", message_id="<x1@hanse.de>")).mail
     client = lily_client(sendable)
+    next_contact = days_from_today(7)
     response = client.post(reverse("mail:compose"), {
         "kind": "reply", "source": original.pk, "mailbox": sendable["mailbox"].pk, "to": "anna@hanse.de",
-        "subject": "Re: Inquiry", "body": "Quote attached.", "purpose": quotation.pk, "next_contact": "2026-12-04",
+        "subject": "Re: Inquiry", "body": "Quote attached.", "purpose": quotation.pk, "next_contact": next_contact,
         "remarks": "Call if no answer by Friday.", "send": "1"})
     assert response.status_code == 302
     outgoing = OutgoingMail.objects.latest("id")
@@ -120,5 +121,5 @@ def test_reply_extras_go_onto_the_sent_mail(sendable, smtp_sink):  # noqa: F811
     outgoing.refresh_from_db()
     sent = outgoing.mail
     assert sent.purpose == quotation
-    assert str(sent.next_contact) == "2026-12-04"
+    assert str(sent.next_contact) == next_contact
     assert sent.remarks == "Call if no answer by Friday."

@@ -24,7 +24,7 @@ SPEC_DEFAULTS = {
     "recycle_bin_retention_days": 30,
     "customer_code_prefix": "",
     "customer_code_width": 6,
-    "mass_mail_rate_per_minute": 60,
+    "mass_mail_per_minute": 60,
 }
 
 

@@ -22,7 +22,11 @@ class LoginForm(forms.Form):
 
 
 class AccountForm(forms.ModelForm):
-    """Create and modify accounts (ACC-08..10)."""
+    """Create and modify accounts (ACC-08..10).
+
+    The name is the linked employee's (ACC-12): shown from the employee record and,
+    when changed here, saved there, so every page shows the same name.
+    """
 
     password1 = forms.CharField(label=_("Password"), strip=False, required=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -35,6 +39,18 @@ class AccountForm(forms.ModelForm):
         fields = ["username", "employee_name", "employee_code", "is_active", "mobile",
                   "notify_email", "remarks", "must_change_password"]
         labels = {"username": _("Account (login name)"), "is_active": _("Enabled")}
+        # Our own texts: Django's stock ones speak of "users" and "active" (and, in
+        # Chinese, of 帐号 and 你), not of this form.
+        help_texts = {
+            "username": _("Letters, digits and @ . + - _ only, at most 150 characters. "
+                          "The employee's English name or a pinyin abbreviation is easy to remember."),
+            "is_active": _("A disabled account cannot log in. Disable an account rather than deleting "
+                           "it: its history is kept."),
+            "employee_name": _("Once the employee number matches an employee, the name is the one on "
+                               "the employee record: changing it here renames the employee too."),
+            "must_change_password": _("The account must choose a new password at its next login."),
+        }
+        error_messages = {"username": {"unique": _("Another account already has this login name.")}}
         widgets = {
             "remarks": forms.Textarea(attrs={"rows": 2}),
             "employee_code": EmployeePickerWidget(to_field="code"),
@@ -49,12 +65,18 @@ class AccountForm(forms.ModelForm):
         if self.creating:
             self.fields["password1"].required = True
             self.fields["password2"].required = True
+            # A new account chooses its own password at first login (ACC-06). The form's
+            # initial, not only the field's: the unsaved instance's False would win.
             self.fields["must_change_password"].initial = True
+            self.initial["must_change_password"] = True
         else:
             self.fields["password1"].help_text = _("Leave empty to keep the current password.")
             self.fields["template"].initial = (
                 self.instance.groups.values_list("name", flat=True).first() or ""
             )
+            employee = self.instance.employee
+            if employee is not None:
+                self.initial["employee_name"] = employee.name
         self.employee_warning = ""
 
     def clean_employee_code(self):
@@ -76,15 +98,43 @@ class AccountForm(forms.ModelForm):
                     password_validation.validate_password(p1, probe)
                 except forms.ValidationError as error:
                     self.add_error("password1", error)
+        employee = self._linked_employee()
+        name = (cleaned.get("employee_name") or "").strip()
+        if employee is not None and "employee_name" in self.changed_data and not name:
+            self.add_error("employee_name", _("The employee record needs a name."))
         return cleaned
+
+    def _linked_employee(self):
+        from tradeport.org.models import Employee
+
+        code = self.cleaned_data.get("employee_code")
+        return Employee.objects.filter(code=code).first() if code else None
 
     def save(self, commit=True):
         account = super().save(commit=False)
         if self.cleaned_data.get("password1"):
             account.set_password(self.cleaned_data["password1"])
+        employee = self._linked_employee()
+        if employee is not None:
+            # One place for the name: the employee record; the account keeps no copy.
+            account.employee_name = ""
+            typed = self.cleaned_data["employee_name"].strip()
+            if "employee_name" in self.changed_data and typed != employee.name:
+                self.renamed_employee = (employee, typed)
         if commit:
             account.save()
+            self.save_employee_name()
         return account
+
+    def save_employee_name(self) -> None:
+        """Rename the linked employee to the name typed on this form, if it was changed."""
+        from tradeport.org import services as org_services
+
+        employee, name = getattr(self, "renamed_employee", (None, ""))
+        if employee is not None:
+            employee.name = name
+            org_services.employee_save(employee=employee)
+            self.renamed_employee = (None, "")
 
 
 class ForcedPasswordChangeForm(PasswordChangeForm):
@@ -114,7 +164,7 @@ class IpBindingForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.company()
+        self.fields["account"].queryset = Account.objects.company().with_names()
 
     def clean_network(self):
         import ipaddress

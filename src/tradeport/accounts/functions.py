@@ -43,7 +43,7 @@ MODULES: tuple[Module, ...] = (
         Function("fn_ownership_setup", _("Ownership set-up"), "customers:ownership_setup"),
         Function("fn_ownership_query", _("Ownership query"), "customers:ownership_query"),
         Function("fn_ownership_transfer", _("Transfer customers by salesperson"), "customers:ownership_transfer"),
-        Function("fn_address_rule_transfer", _("Address distribution transfer")),
+        Function("fn_address_rule_transfer", _("Address distribution transfer"), "mail:address_transfer"),
     )),
     Module("followup", _("Follow-up"), "envelope-paper", (
         Function("fn_followup_management", _("Follow-up management"), "mail:followup", True),

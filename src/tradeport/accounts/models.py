@@ -3,8 +3,11 @@ import ipaddress
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.db.models.query_utils import DeferredAttribute
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,23 +15,66 @@ from django.utils.translation import gettext_lazy as _
 from tradeport.accounts.functions import permission_meta
 
 
+class _EmployeeCodeAttribute(DeferredAttribute):
+    """A new employee number forgets the employee read for the old one, as a foreign key does."""
+
+    def __set__(self, instance, value):
+        if instance.__dict__.get(self.field.attname) != value:
+            instance._state.fields_cache.pop("employee_record", None)
+        instance.__dict__[self.field.attname] = value
+
+
+class EmployeeCodeField(models.CharField):
+    descriptor_class = _EmployeeCodeAttribute
+
+    def deconstruct(self):
+        # A plain CharField to the database and to migrations.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
 class AccountQuerySet(models.QuerySet):
     def company(self):
         """Every account except the built-in administrator."""
         return self.filter(is_superuser=False)
 
+    def with_names(self):
+        """Join the linked employee, so `display_name` costs no query per row (lists, pickers)."""
+        return self.select_related("employee_record").annotate(
+            sort_name=Coalesce("employee_record__name", NullIf("employee_name", Value("")), "username"),
+        )
+
 
 class AccountManager(UserManager.from_queryset(AccountQuerySet)):
-    pass
+    def get_queryset(self):
+        """Accounts come with their employee: every page shows the signed-in account's name, and
+        request.user is read through this manager. (So no select_for_update() on accounts without
+        `of=("self",)`: PostgreSQL refuses to lock the outer-joined side.)"""
+        queryset = super().get_queryset()
+        try:
+            self.model._meta.get_field("employee_record")
+        except FieldDoesNotExist:  # a historical model, in a migration before the relation existed
+            return queryset
+        return queryset.select_related("employee_record")
 
 
 class Account(AbstractUser):
-    """A login. Linked one-to-one to an employee by employee code (ACC-12)."""
+    """A login. Linked one-to-one to an employee by employee code (ACC-12).
+
+    The person's name lives in one place: on the employee record once the account is
+    linked to one, in `employee_name` only while it is not (ACC-12 allows the account
+    first). Read it through `display_name`.
+    """
 
     employee_name = models.CharField(_("employee name"), max_length=100, blank=True)
-    employee_code = models.CharField(
+    employee_code = EmployeeCodeField(
         _("employee number"), max_length=20, blank=True,
         help_text=_("Must match the employee code on the employee record."),
+    )
+    # The link by code as a relation without a column, so lists can select_related it.
+    employee_record = models.ForeignObject(
+        "org.Employee", on_delete=models.DO_NOTHING, from_fields=["employee_code"], to_fields=["code"],
+        null=True, blank=True, editable=False, related_name="+",
     )
     mobile = models.CharField(_("mobile"), max_length=30, blank=True)
     notify_email = models.EmailField(_("notification email"), blank=True)
@@ -40,6 +86,14 @@ class Account(AbstractUser):
         help_text=_("Empty: follow the browser."),
     )
     page_size = models.PositiveSmallIntegerField(_("list page size"), default=25)
+    menu_collapsed = models.BooleanField(_("left menu collapsed"), default=False)
+    # Django's own labels ("superuser status", "date joined") mean nothing to a Tradeport
+    # administrator, and the operation log shows these labels.
+    is_superuser = models.BooleanField(
+        _("system administrator"), default=False,
+        help_text=_("The built-in administrator: the admin console and every permission."),
+    )
+    date_joined = models.DateTimeField(_("account created"), default=timezone.now)
 
     objects = AccountManager()
 
@@ -55,7 +109,8 @@ class Account(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return f"{self.username} ({self.employee_name})" if self.employee_name else self.username
+        name = self.person_name
+        return f"{self.username} ({name})" if name else self.username
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:account_update", args=[self.pk])
@@ -70,13 +125,23 @@ class Account(AbstractUser):
         """The employee whose code matches this account's employee number, if any."""
         if not self.employee_code:
             return None
-        from tradeport.org.models import Employee
+        field = Account.employee_record.field
+        if not field.is_cached(self):
+            from tradeport.org.models import Employee
 
-        return Employee.objects.filter(code=self.employee_code).first()
+            field.set_cached_value(self, Employee.objects.filter(code=self.employee_code).first())
+        return field.get_cached_value(self)
+
+    @property
+    def person_name(self) -> str:
+        """The linked employee's name, else the account's own; empty when neither is known."""
+        employee = self.employee
+        return employee.name if employee is not None else self.employee_name
 
     @property
     def display_name(self) -> str:
-        return self.employee_name or self.username
+        """Who the account is, for every page: the person's name, else the login name."""
+        return self.person_name or self.username
 
 
 class FunctionAccess(models.Model):

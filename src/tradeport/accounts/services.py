@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tradeport.accounts.functions import FUNCTIONS, MANAGEMENT, template_codenames
 from tradeport.accounts.models import Account, DeviceBinding, OnlineSession, SeatGuard
@@ -20,6 +21,9 @@ from tradeport.system import options
 FAILURE_WINDOW = timezone.timedelta(minutes=15)
 DEVICE_COOKIE = "tp_device"
 DEVICE_COOKIE_SALT = "tradeport.device"
+KNOWN_DEVICE_COOKIE = "tp_known"
+KNOWN_DEVICE_SALT = "tradeport.known-device"
+KNOWN_DEVICE_AGE = 90 * 24 * 3600
 
 
 class LoginRefused(Exception):
@@ -44,19 +48,70 @@ def _user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
-def _check_throttle(*, username: str, ip: str | None, limit: int) -> None:
-    since = timezone.now() - FAILURE_WINDOW
-    failures = SystemLogEntry.objects.filter(event=SystemLogEntry.Event.FAILED, created_at__gte=since)
-    if failures.filter(username=username).count() >= limit:
+ACCOUNT_DELAY_START = timezone.timedelta(minutes=1)
+ACCOUNT_DELAY_CAP = timezone.timedelta(minutes=30)
+KNOWN_DEVICE = " (known device)"  # marks failures made from a browser this account logged in from before
+
+
+def _wait_text(wait: timezone.timedelta) -> str:
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))  # rounded up: never promise too early
+    return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+
+
+def _account_wait(username: str, *, limit: int, known_device: bool) -> timezone.timedelta | None:
+    """ACC-02: how long this account must wait before the next try, or None.
+
+    From the limit on, each further failure doubles the pause (1, 2, 4 … 30 minutes), counted since the
+    account's last successful login. Failures made from a known device count apart from the others, so
+    that whoever guesses passwords elsewhere cannot keep the real user out of their own browser."""
+    now = timezone.now()
+    logged = SystemLogEntry.objects.filter(username=username)
+    last_login = logged.filter(event=SystemLogEntry.Event.LOGIN).order_by("-created_at").values_list(
+        "created_at", flat=True).first()
+    since = max(filter(None, (last_login, now - timezone.timedelta(days=1))))
+    failures = logged.filter(event=SystemLogEntry.Event.FAILED, created_at__gt=since)
+    failures = failures.filter(reason__endswith=KNOWN_DEVICE) if known_device else failures.exclude(
+        reason__endswith=KNOWN_DEVICE)
+    stamps = list(failures.order_by("-created_at").values_list("created_at", flat=True)[:64])
+    if len(stamps) < limit:
+        return None
+    pause = min(ACCOUNT_DELAY_START * 2 ** (len(stamps) - limit), ACCOUNT_DELAY_CAP)
+    wait = stamps[0] + pause - now
+    return wait if wait > timezone.timedelta(0) else None
+
+
+def _check_throttle(*, username: str, ip: str | None, limit: int, known_device: bool) -> None:
+    """ACC-02: a growing pause per account, and a 15-minute lock of an address that failed 4 x limit
+    times. A browser this account logged in from before passes the address lock and the others' pause."""
+    if wait := _account_wait(username, limit=limit, known_device=known_device):
         raise LoginRefused(
-            _("Too many failed logins for this account. Wait 15 minutes and try again."),
+            _("Too many failed logins for this account. Try again in %(wait)s, or from a browser you "
+              "have logged in from before.") % {"wait": _wait_text(wait)},
             reason="throttled: account",
         )
-    if ip and failures.filter(ip_address=ip).count() >= limit * 4:
+    if known_device or not ip:
+        return
+    failures = SystemLogEntry.objects.filter(event=SystemLogEntry.Event.FAILED, ip_address=ip,
+                                             created_at__gte=timezone.now() - FAILURE_WINDOW)
+    if failures.count() >= limit * 4:
         raise LoginRefused(
             _("Too many failed logins from your address. Wait 15 minutes and try again."),
             reason="throttled: address",
         )
+
+
+def known_device_names(request) -> list[str]:
+    """The accounts that logged in from this browser before (a signed cookie, ACC-02)."""
+    value = request.get_signed_cookie(KNOWN_DEVICE_COOKIE, default="", salt=KNOWN_DEVICE_SALT,
+                                      max_age=KNOWN_DEVICE_AGE)
+    return [name for name in value.split("\n") if name]
+
+
+def remember_device(response, request, username: str) -> None:
+    """After a successful login: this browser is known for the account (the latest five accounts)."""
+    names = [username, *(n for n in known_device_names(request) if n != username)][:5]
+    response.set_signed_cookie(KNOWN_DEVICE_COOKIE, "\n".join(names), salt=KNOWN_DEVICE_SALT,
+                               max_age=KNOWN_DEVICE_AGE, httponly=True, samesite="Lax")
 
 
 def network_refusal(account: Account, ip: str | None, opts: dict) -> str | None:
@@ -105,8 +160,9 @@ def login_attempt(request, *, username: str, password: str) -> LoginResult:
     agent = _user_agent(request)
     opts = options.get_all()
     username = username.strip()
+    known_device = username in known_device_names(request)
     try:
-        _check_throttle(username=username, ip=ip, limit=opts["login_failure_limit"])
+        _check_throttle(username=username, ip=ip, limit=opts["login_failure_limit"], known_device=known_device)
         account = authenticate(request, username=username, password=password)
         if account is None:
             # ModelBackend answers None for disabled accounts too; say so when the password is right.
@@ -114,7 +170,7 @@ def login_attempt(request, *, username: str, password: str) -> LoginResult:
             if disabled is not None and disabled.check_password(password):
                 raise LoginRefused(_("This account is disabled. Ask the administrator."), reason="disabled")
             raise LoginRefused(_("Wrong username or password."), event=SystemLogEntry.Event.FAILED,
-                               reason="wrong username or password")
+                               reason="wrong username or password" + (KNOWN_DEVICE if known_device else ""))
         employee = account.employee
         if employee is not None and employee.has_left:
             raise LoginRefused(_("The employee linked to this account has left the company."),

@@ -3,9 +3,9 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +29,7 @@ from tradeport.accounts.permissions import admin_required, function_required
 from tradeport.audit.models import SystemLogEntry
 from tradeport.system import options
 from tradeport.system.lists import list_page
+from tradeport.system.params import next_url
 
 
 def _landing(account: Account) -> str:
@@ -50,10 +51,8 @@ def login_view(request):
         except services.LoginRefused as refused:
             error, device_token = refused.message, refused.device_token
         else:
-            target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = ""
-            response = redirect(target or _landing(result.account))
+            response = redirect(next_url(request, _landing(result.account)))
+            services.remember_device(response, request, result.account.username)
             return response
     response = render(request, "accounts/login.html", {
         "form": form, "error": error, "next": request.GET.get("next", ""),
@@ -122,11 +121,11 @@ def preferences(request):
 
 @admin_required
 def account_list(request):
-    accounts = Account.objects.prefetch_related("groups").select_related("online_session")
+    accounts = Account.objects.with_names().prefetch_related("groups").select_related("online_session")
     listing = list_page(
         request, accounts,
-        search_fields=("username", "employee_name", "employee_code", "mobile"),
-        sort_fields={"username": "username", "name": "employee_name", "code": "employee_code",
+        search_fields=("username", "employee_name", "employee_record__name", "employee_code", "mobile"),
+        sort_fields={"username": "username", "name": "sort_name", "code": "employee_code",
                      "active": "is_active", "last_login": "last_login"},
         default_sort="username",
     )
@@ -254,7 +253,8 @@ def template_permissions(request, template):
 @require_http_methods(["GET", "POST"])
 def management_matrix(request):
     """Grid of accounts by management permissions (PERM-07 web note)."""
-    accounts = list(Account.objects.company().filter(is_active=True).prefetch_related("user_permissions", "groups__permissions"))
+    accounts = list(Account.objects.company().filter(is_active=True).with_names()
+                    .prefetch_related("user_permissions", "groups__permissions"))
     if request.method == "POST":
         with transaction.atomic():
             for account in accounts:
@@ -278,9 +278,10 @@ def management_matrix(request):
 @admin_required
 def online_list(request):
     idle = options.get("idle_timeout_minutes")
-    sessions = OnlineSession.objects.active(idle_minutes=idle).select_related("account")
+    sessions = OnlineSession.objects.active(idle_minutes=idle).select_related("account__employee_record")
     listing = list_page(
-        request, sessions, search_fields=("account__username", "account__employee_name", "ip_address"),
+        request, sessions,
+        search_fields=("account__username", "account__employee_name", "account__employee_record__name", "ip_address"),
         sort_fields={"account": "account__username", "login": "logged_in_at", "seen": "last_seen_at"},
         default_sort="-login",
     )
@@ -365,3 +366,18 @@ def language_switch(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return set_language(request)
+
+
+@login_required
+@require_POST
+def menu_state(request):
+    """GEN-01: the left menu folded or open, kept for the account, so every browser it signs in from opens it so.
+
+    Answers 204 to the page's script; a plain form post (no script) goes back to `next`.
+    """
+    collapsed = request.POST.get("collapsed") == "1"
+    # A layout preference, like last_login not an operation for the log: written without the audit hooks.
+    Account.objects.filter(pk=request.user.pk).update(menu_collapsed=collapsed)
+    if not request.POST.get("next"):
+        return HttpResponse(status=204)
+    return redirect(next_url(request, "/"))

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tradeport.accounts.permissions import admin_required
+from tradeport.audit import labels
 from tradeport.audit.models import ArchiveLogEntry, OperationLogEntry, SystemLogEntry
 from tradeport.system.lists import list_page
 
@@ -53,20 +54,30 @@ def system_log(request):
 
 
 def _operations(request):
-    modules = [(m, m) for m in OperationLogEntry.objects.order_by().values_list("module", flat=True).distinct()]
-    apply, params = _filters(request, choice_fields={"module": modules, "action": OperationLogEntry.Action.choices})
-    return apply, params, modules
+    modules = sorted(((m, labels.module_label(m)) for m in
+                      OperationLogEntry.objects.order_by().values_list("module", flat=True).distinct()),
+                     key=lambda choice: choice[1])
+    actions = [*OperationLogEntry.Action.choices, *((k, str(v)) for k, v in labels.ACTIONS.items())]
+    apply, params = _filters(request, choice_fields={"module": modules, "action": actions})
+    return apply, params, modules, actions
 
 
 @admin_required
 def operation_log(request):
-    apply, params, modules = _operations(request)
+    apply, params, modules, actions = _operations(request)
     listing = list_page(request, OperationLogEntry.objects.all(),
                         search_fields=("username", "object_repr", "object_type", "object_id"),
                         sort_fields={"time": "created_at", "account": "username", "module": "module"},
                         default_sort="-time", extra_filter=apply)
+    for entry in listing.page:
+        entry.actor_label = labels.actor_label(entry)
+        entry.module_label = labels.module_label(entry.module)
+        entry.action_label = labels.action_label(entry)
+        entry.object_label = labels.object_label(entry)
+        entry.object_type_label = labels.object_type_label(entry.object_type)
+        entry.change_rows = labels.changes(entry)
     return _render(request, "audit/operation_log.html", listing, params,
-                   choices={"module": (_("Module"), modules), "action": (_("Action"), OperationLogEntry.Action.choices)})
+                   choices={"module": (_("Module"), modules), "action": (_("Action"), actions)})
 
 
 class _Echo:
@@ -77,7 +88,7 @@ class _Echo:
 @admin_required
 def operation_log_csv(request):
     """The filtered operation log as CSV, streamed so a large log never sits in memory."""
-    apply, _params, _modules = _operations(request)
+    apply, _params, _modules, _actions = _operations(request)
     rows = apply(OperationLogEntry.objects.order_by("-created_at", "-id"))
     query = request.GET.get("q", "").strip()
     if query:

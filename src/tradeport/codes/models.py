@@ -1,5 +1,5 @@
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,6 +32,11 @@ class CodeGroup(models.Model):
     @property
     def name(self) -> str:
         return localised(self.name_zh, self.name_en)
+
+    @property
+    def used_by(self) -> str:
+        """The description in the reader's language: presets store it in English (codes.presets)."""
+        return gettext(self.description) if self.description else ""
 
 
 class CodeItemQuerySet(models.QuerySet):

@@ -133,7 +133,7 @@ def plan_import(upload, *, user) -> ImportPlan:
     lookups = _Lookups()
     regions: dict[str, Region | None] = {}
     plan = ImportPlan(rows=[], customers={})
-    seen_addresses: dict[str, int] = {}
+    seen_addresses: dict[str, dict] = {}
     for line, raw in enumerate(rows, start=2):
         values = {keys[i]: _cell(v) for i, v in enumerate(raw) if i in keys}
         if not any(values.values()):
@@ -155,15 +155,18 @@ def plan_import(upload, *, user) -> ImportPlan:
             plan.customers[name] = entry
         entry["lines"].append(line)
         _contact_from_row(row, entry)
-        for address in _addresses_of(row, entry, first=len(entry["lines"]) == 1):
+        for address, by_contact in _addresses_of(row, entry, first=len(entry["lines"]) == 1):
+            seen = seen_addresses.get(address)
             if address in lookups.taken:
                 holder = Customer.objects.get(pk=lookups.taken[address])
                 row.errors.append(services.clash_message(address, holder, user))
-            elif address in seen_addresses and seen_addresses[address] != line:
+            elif seen is None:
+                seen_addresses[address] = {"line": line, "name": name, "contact": by_contact}
+            elif by_contact and seen["name"] == name and not seen["contact"]:
+                seen["contact"] = True  # CUST-07: a contact may have the customer's own address (one index row)
+            elif seen["line"] != line:
                 row.errors.append(_("%(address)s also appears on line %(line)s.") % {
-                    "address": address, "line": seen_addresses[address]})
-            else:
-                seen_addresses[address] = line
+                    "address": address, "line": seen["line"]})
         if Customer.objects.alive().filter(name_key=services.name_key(name)).exists() and len(entry["lines"]) == 1:
             row.warnings.append(_("A customer with a similar name already exists."))
     return plan
@@ -222,13 +225,15 @@ def _contact_from_row(row: ImportRow, entry: dict) -> None:
                                   "phone": values.get("contact_phone", ""), "title": values.get("contact_title", "")})
 
 
-def _addresses_of(row: ImportRow, entry: dict, *, first: bool) -> list[str]:
+def _addresses_of(row: ImportRow, entry: dict, *, first: bool) -> list[tuple[str, bool]]:
+    """The addresses a row adds, each with whether a contact holds it."""
     addresses = []
     if first:
-        addresses += [entry["fields"].get("main_email", ""), *entry["fields"].get("backup_emails", [])]
+        addresses += [(a, False) for a in [entry["fields"].get("main_email", ""),
+                                           *entry["fields"].get("backup_emails", [])]]
     if entry["contacts"] and row.values.get("contact_name") and entry["contacts"][-1]["email"]:
-        addresses.append(entry["contacts"][-1]["email"])
-    return [a for a in addresses if a]
+        addresses.append((entry["contacts"][-1]["email"], True))
+    return [(a, by_contact) for a, by_contact in addresses if a]
 
 
 @transaction.atomic

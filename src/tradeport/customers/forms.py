@@ -23,6 +23,27 @@ class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
+class ProductPickerWidget(ChoicePickerWidget):
+    """READ-11, CUST-01: the products, ticked in the shared picker with search; no Ctrl-click list."""
+
+    picker_url_name = "customers:product_picker"
+    empty_text = _("No product chosen")
+
+    def __init__(self, *, attrs=None):
+        super().__init__(multiple=True, attrs=attrs)
+
+    def queryset(self):
+        return CodeItem.objects.of("product")  # a deactivated product a record still has shows too
+
+    def label(self, obj) -> str:
+        return obj.name if obj.is_active else f"{obj.name} ({_('deactivated')})"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["empty_text"] = self.empty_text
+        return context
+
+
 class CustomerForm(forms.ModelForm):
     """CUST-01: the customer (or supplier) form."""
 
@@ -41,7 +62,7 @@ class CustomerForm(forms.ModelForm):
         model = Customer
         fields = ["kind", "name", "mnemonic", "region", "main_email", "phone", "fax", "customer_type",
                   "level", "source", "industry", "products", "website", "address", "hidden", "remarks"]
-        widgets = {"remarks": forms.Textarea(attrs={"rows": 2}), "products": forms.CheckboxSelectMultiple}
+        widgets = {"remarks": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,7 +76,7 @@ class CustomerForm(forms.ModelForm):
         kept = list(instance.products.values_list("pk", flat=True)) if instance.pk else []
         self.fields["products"] = CodeMultipleChoiceField(
             queryset=CodeItem.objects.of("product").filter(is_active=True) | CodeItem.objects.filter(pk__in=kept),
-            required=False, label=_("Products"), widget=forms.CheckboxSelectMultiple)
+            required=False, label=_("Products"), widget=ProductPickerWidget())
         self.fields["backup_emails_text"].initial = "; ".join(instance.backup_emails or [])
         if instance.pk:
             self.fields["owners"].initial = list(instance.ownerships.current().values_list("employee_id", flat=True))

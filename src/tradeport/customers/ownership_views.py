@@ -24,6 +24,7 @@ from tradeport.org.views import _pick
 from tradeport.org.widgets import EmployeePickerWidget, RegionPickerWidget
 from tradeport.system.lists import list_page
 from tradeport.system.models import SystemOption
+from tradeport.system.params import next_url
 
 
 class RegionSettingForm(forms.Form):
@@ -105,7 +106,7 @@ def ownership_mode(request):
         row.save()
         messages.success(request, _("Ownership is now strict by region.") if mode == "strict"
                          else _("Ownership is now non-strict."))
-    return redirect(request.POST.get("next") or _setup_url())
+    return redirect(next_url(request, _setup_url()))
 
 
 @function_required("fn_ownership_setup")

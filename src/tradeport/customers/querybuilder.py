@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,8 +56,8 @@ def _value(condition: Condition, position: int):
         try:
             return datetime.date.fromisoformat(condition.value)
         except ValueError:
-            raise ConditionError(_("Condition %(n)s: %(column)s needs a date like 2026-01-31.")
-                                 % {"n": position, "column": label}) from None
+            raise ConditionError(_("Condition %(n)s: %(column)s needs a date like %(example)s.") % {
+                "n": position, "column": label, "example": timezone.localdate().isoformat()}) from None
     if kind == "bool":
         word = condition.value.lower()
         if word in TRUE_WORDS:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from tradeport.customers.addresses import domain_of, is_free_mail
 from tradeport.customers.models import Customer, EmailAddress, Ownership
 from tradeport.customers.services import digits, name_key
+from tradeport.system import options
 
 LIMIT = 10
 
@@ -17,6 +18,7 @@ class Duplicate:
     reasons: list[str] = field(default_factory=list)
     visible: bool = False
     owners: list[str] = field(default_factory=list)
+    owner_hidden: bool = False
 
 
 def find_duplicates(*, user, name: str = "", emails: list[str] = (), phone: str = "",
@@ -55,9 +57,12 @@ def find_duplicates(*, user, name: str = "", emails: list[str] = (), phone: str 
     for customer_id, owner in (Ownership.objects.current().filter(customer_id__in=list(found))
                                .values_list("customer_id", "employee__name")):
         owners.setdefault(customer_id, []).append(owner)
+    name_owners = options.get("duplicate_check_owner") == "show"
     for pk, entry in found.items():
         entry.visible = pk in visible
-        entry.owners = sorted(owners.get(pk, []))
+        # A record the user may not see names its owner only when the company chose so (system option).
+        entry.owners = sorted(owners.get(pk, [])) if entry.visible or name_owners else []
+        entry.owner_hidden = not entry.visible and not name_owners
     return list(found.values())
 
 

@@ -76,24 +76,34 @@ class AddressClash:
 
 
 def _index_addresses(customer: Customer, contacts: list[Contact], user) -> None:
-    """Rewrite the customer's rows in the address index; refuse addresses another record holds (CUST-07)."""
-    wanted: list[tuple[str, str, Contact | None]] = []
+    """Rewrite the customer's rows in the address index; refuse addresses another record holds (CUST-07).
+
+    One row per address: a contact whose address is the customer's main or backup address (the usual case
+    for the main contact) shares that row, which then names the contact too. Two contacts with one address
+    are refused, as the row can name only one of them.
+    """
+    rows: dict[str, EmailAddress] = {}
     if customer.main_email:
-        wanted.append((customer.main_email, EmailAddress.Role.MAIN, None))
-    wanted += [(a, EmailAddress.Role.BACKUP, None) for a in customer.backup_emails]
-    wanted += [(c.email, EmailAddress.Role.CONTACT, c) for c in contacts if c.email]
-    seen = set()
-    for address, _role, _contact in wanted:
-        if address in seen:
-            raise ValidationError(_("%(address)s is entered twice on this record.") % {"address": address})
-        seen.add(address)
-    clashes = EmailAddress.objects.filter(address__in=list(seen)).exclude(customer=customer).select_related("customer")
+        rows[customer.main_email] = EmailAddress(address=customer.main_email, role=EmailAddress.Role.MAIN)
+    for address in customer.backup_emails:
+        rows.setdefault(address, EmailAddress(address=address, role=EmailAddress.Role.BACKUP))
+    for contact in contacts:
+        if not contact.email:
+            continue
+        row = rows.get(contact.email)
+        if row is None:
+            rows[contact.email] = EmailAddress(address=contact.email, role=EmailAddress.Role.CONTACT, contact=contact)
+        elif row.contact is None and row.role != EmailAddress.Role.CONTACT:
+            row.contact = contact
+        else:
+            raise ValidationError(_("%(address)s is entered twice on this record.") % {"address": contact.email})
+    clashes = EmailAddress.objects.filter(address__in=list(rows)).exclude(customer=customer).select_related("customer")
     for clash in clashes:
         raise ValidationError(clash_message(clash.address, clash.customer, user))
     EmailAddress.objects.filter(customer=customer).delete()
-    EmailAddress.objects.bulk_create([
-        EmailAddress(address=a, domain=domain_of(a), customer=customer, contact=c, role=r) for a, r, c in wanted
-    ])
+    for row in rows.values():
+        row.customer, row.domain = customer, domain_of(row.address)
+    EmailAddress.objects.bulk_create(rows.values())
 
 
 def clash_message(address: str, holder: Customer, user) -> str:

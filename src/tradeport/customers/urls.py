@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.customer_create, name="customer_create"),
     path("new/check/", views.duplicate_check, name="duplicate_check"),
     path("picker/", views.customer_picker, name="customer_picker"),
+    path("picker/products/", views.product_picker, name="product_picker"),
     path("import/", views.customer_import, name="customer_import"),
     path("export.xlsx", views.customer_export, name="customer_export"),
     path("assign/", views.customer_bulk_assign, name="customer_bulk_assign"),

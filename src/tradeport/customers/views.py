@@ -9,7 +9,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +28,7 @@ from tradeport.org.models import Employee, Region
 from tradeport.org.views import _pick
 from tradeport.system.confirm import confirm_delete
 from tradeport.system.lists import list_page
+from tradeport.system.params import next_url
 
 # "created" sorts by id: the same order as created_at, read straight off the table.
 SEARCH_CAP = 5000  # a search matching more shows the first 5,000 and says so
@@ -180,17 +180,20 @@ def _customer_form(request, customer, source_mail=None):
                 owners = form.cleaned_data["owners"] or None
                 saved = services.customer_save(customer=saved, contacts=kept, products=form.cleaned_data["products"],
                                                owners=owners, actor=request.user)
+                refiled_text = []
                 if source_mail is not None:
-                    from tradeport.mail.triage import record_created
+                    from tradeport.mail import triage
 
-                    record_created(source_mail, customer=saved, actor=request.user)
+                    refiled = triage.record_created(source_mail, customer=saved, actor=request.user)
+                    refiled_text = [triage.filed_text(refiled), *triage.left_alone_text(refiled)]
         except ValidationError as error:
             if creating:  # the transaction rolled back: the form stays a new-customer form
                 customer.pk, customer.code = None, ""
                 customer._state.adding = True
             _attach(form, error)
         else:
-            messages.success(request, _("%(code)s %(name)s saved.") % {"code": saved.code, "name": saved.name})
+            messages.success(request, " ".join([
+                _("%(code)s %(name)s saved.") % {"code": saved.code, "name": saved.name}, *refiled_text]))
             if source_mail is not None:
                 return redirect("mail:mail_read", pk=source_mail.pk)
             return redirect(saved.get_absolute_url())
@@ -280,10 +283,8 @@ def contact_create(request, pk):
             messages.success(request, _("Contact %(name)s added.") % {"name": contact.name})
     else:
         messages.error(request, " ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
-    back = request.POST.get("next", "")  # VIEW-08 adds contacts from the follow-up record too
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect(customer.get_absolute_url())
+    # VIEW-08 adds contacts from the follow-up record too
+    return redirect(next_url(request, customer.get_absolute_url()))
 
 
 @function_required("fn_customer_maintenance")
@@ -299,7 +300,7 @@ def customer_bulk_assign(request):
         services.ownership_bulk_assign(customers=customers, employees=employees, replace=replace, actor=request.user)
         messages.success(request, ngettext("Owners of %(n)s customer updated.", "Owners of %(n)s customers updated.",
                                            len(customers)) % {"n": len(customers)})
-    return redirect(request.POST.get("next") or reverse("customers:customer_list"))
+    return redirect(next_url(request, reverse("customers:customer_list")))
 
 
 @function_required("fn_customer_maintenance")
@@ -395,4 +396,22 @@ def customer_picker(request):
         "customers": customers.select_related("region").order_by("name")[:100] if (region or query) else [],
         "multiple": request.GET.get("multiple") == "1",
         "params": {"target": target, "multiple": request.GET.get("multiple", "")},
+    })
+
+
+@login_required
+def product_picker(request):
+    """The products picker's body (READ-11, CUST-01): the active products, searched by code or name, ticked."""
+    from django.db.models import Q
+
+    from tradeport.codes.models import CodeItem
+
+    target = request.GET.get("target", "")
+    query = request.GET.get("q", "").strip()
+    products = CodeItem.objects.choices_for("product").order_by("sort_order", "code")
+    if query:
+        products = products.filter(Q(code__icontains=query) | Q(name_zh__icontains=query) | Q(name_en__icontains=query))
+    return render(request, "customers/picker_products.html", {
+        "target": target, "query": query, "products": products[:300],
+        "params": {"target": target, "multiple": "1"},
     })

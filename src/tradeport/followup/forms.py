@@ -10,6 +10,7 @@ from tradeport.customers.forms import (
     CodeChoiceField,
     CodeMultipleChoiceField,
     CustomerPickerWidget,
+    ProductPickerWidget,
 )
 from tradeport.customers.models import Customer
 from tradeport.followup.models import ContactRecord
@@ -32,13 +33,15 @@ class ContactRecordForm(forms.ModelForm):
     purpose = CodeChoiceField(label=_("Contact purpose"), queryset=CodeItem.objects.none(), required=False)
     category = CodeChoiceField(label=_("Category"), queryset=CodeItem.objects.none(), required=False)
     products = CodeMultipleChoiceField(label=_("Products"), queryset=CodeItem.objects.none(), required=False,
-                                       widget=forms.SelectMultiple(attrs={"size": 5}))
+                                       widget=ProductPickerWidget())
     occurred_at = forms.DateTimeField(label=_("Contact time"),
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     needs_follow_up = forms.BooleanField(label=_("Needs follow-up"), required=False)
     next_follow_up = forms.DateField(label=_("Next follow-up date"), required=False,
                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     files = MultipleFileField(label=_("Attachments"), required=False, widget=MultipleFileInput())
+    # FUP-16: a contact completes the customer's open reminder unless the user keeps it.
+    keep_reminder = forms.BooleanField(label=_("Keep the open reminder"), required=False)
 
     class Meta:
         model = ContactRecord
@@ -65,6 +68,23 @@ class ContactRecordForm(forms.ModelForm):
         for name, group in (("method", "followup_method"), ("direction", "contact_direction"),
                             ("purpose", "contact_purpose"), ("category", "category"), ("products", "product")):
             self.fields[name].queryset = CodeItem.objects.choices_for(group)
+
+    def open_reminder(self):
+        """The open reminder this record would complete: of the chosen customer and salesperson, if any."""
+        from tradeport.followup.models import Reminder
+        from tradeport.system.params import as_id
+
+        def chosen(name):
+            field = self.fields[name]
+            if self.is_bound and not field.disabled:
+                return as_id(field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name)))
+            return as_id(self.initial.get(name))
+
+        customer_id, employee_id = chosen("customer"), chosen("employee")
+        if customer_id is None or employee_id is None:
+            return None
+        return Reminder.objects.filter(customer_id=customer_id, employee_id=employee_id, state=Reminder.State.OPEN,
+                                       customer__in=self.fields["customer"].queryset).first()
 
     def clean_files(self):
         from tradeport.system import options

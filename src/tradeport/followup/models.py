@@ -111,6 +111,10 @@ class Reminder(models.Model):
     def overdue_days(self) -> int:
         return max(0, (timezone.localdate() - self.due_date).days)
 
+    @property
+    def days_left(self) -> int:
+        return max(0, (self.due_date - timezone.localdate()).days)
+
 
 class CustomerFolder(models.Model):
     """FUP-17, VIEW-09: a folder of a customer's history (a project, a contract), filled by hand."""

@@ -23,7 +23,7 @@ from tradeport.followup.models import ContactRecord, Reminder
 
 
 def _who(actor) -> str:
-    return getattr(actor, "employee_name", "") or getattr(actor, "username", "") or ""
+    return getattr(actor, "display_name", "") or ""
 
 
 def _note(reminder: Reminder, action: str, actor, date: datetime.date | None = None) -> list:
@@ -59,7 +59,13 @@ def in_days(days: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
 
 
-HORIZON_DAYS = 731  # a follow-up date further out than two years is a typing slip, not a plan
+def furthest_date(today: datetime.date) -> datetime.date:
+    """The same day two years on: a follow-up date beyond it is a typing slip, not a plan.
+    29 February, which that year lacks, gives 1 March."""
+    try:
+        return today.replace(year=today.year + 2)
+    except ValueError:
+        return datetime.date(today.year + 2, 3, 1)
 
 
 def date_problem(date: datetime.date, *, earliest: datetime.date) -> str:
@@ -67,7 +73,7 @@ def date_problem(date: datetime.date, *, earliest: datetime.date) -> str:
     today = timezone.localdate()
     if date < earliest:
         return _("Choose a date after today.") if earliest > today else _("Choose today or a later date.")
-    if date > today + datetime.timedelta(days=HORIZON_DAYS):
+    if date > furthest_date(today):
         return _("Choose a date within the next two years.")
     return ""
 
@@ -95,8 +101,9 @@ def cancel(reminder: Reminder, *, actor) -> bool:
         history=_note(reminder, "cancelled", actor)))
 
 
-def _level_due(employee, today: datetime.date) -> list[tuple[Customer, datetime.date]]:
-    """FUP-14: the salesperson's customers whose level's days have passed since their last contact."""
+def _level_dates(employee, customers=None) -> list[tuple[Customer, datetime.date]]:
+    """FUP-14: the salesperson's customers whose level has days, each with the day its days run out since the
+    last contact; those a reminder was set, postponed, cancelled or completed for since are left out."""
     from tradeport.mail.models import Mail
 
     last_mail = Mail.objects.filter(customer=OuterRef("pk"), deleted_at__isnull=True).order_by("-date").values(
@@ -105,20 +112,35 @@ def _level_due(employee, today: datetime.date) -> list[tuple[Customer, datetime.
         "occurred_at")[:1]
     last_reminder = Reminder.objects.filter(customer=OuterRef("pk"), employee=employee).order_by(
         "-changed_at").values("changed_at")[:1]
-    candidates = Customer.objects.alive().filter(
+    candidates = (customers if customers is not None else Customer.objects).alive().filter(
         ownerships__employee=employee, ownerships__is_latest=True, level__reminder_days__gt=0,
     ).annotate(last_mail=Subquery(last_mail), last_record=Subquery(last_record),
                last_reminder=Subquery(last_reminder)).select_related("level")
-    due = []
+    dates = []
     for customer in candidates:
         contacts = [d for d in (customer.last_mail, customer.last_record) if d is not None]
         last = max(contacts) if contacts else customer.created_at
         if customer.last_reminder is not None and customer.last_reminder >= last:
             continue  # a reminder was set, postponed, cancelled or completed since: it decides
-        date = timezone.localdate(last) + datetime.timedelta(days=customer.level.reminder_days)
-        if date <= today:
-            due.append((customer, date))
-    return due
+        dates.append((customer, timezone.localdate(last) + datetime.timedelta(days=customer.level.reminder_days)))
+    return dates
+
+
+def _level_due(employee, today: datetime.date) -> list[tuple[Customer, datetime.date]]:
+    """FUP-14: the salesperson's customers whose level's days have passed since their last contact."""
+    return [(customer, date) for customer, date in _level_dates(employee) if date <= today]
+
+
+def level_date(customer, employee) -> datetime.date | None:
+    """When the level's days of this customer run out for this salesperson, or None when they do not apply."""
+    dates = _level_dates(employee, Customer.objects.filter(pk=customer.pk))
+    return dates[0][1] if dates else None
+
+
+def _visible_to(employee):
+    # A customer transferred away or deleted since leaves its old owner's list (PERM-13).
+    account = Account.objects.filter(employee_code=employee.code, is_active=True).first()
+    return Customer.objects.visible_to(account).alive()
 
 
 def due_list(employee, *, today: datetime.date | None = None):
@@ -128,9 +150,7 @@ def due_list(employee, *, today: datetime.date | None = None):
     today = today or timezone.localdate()
     for customer, date in _level_due(employee, today):
         schedule(customer, employee, date, source=Reminder.Source.LEVEL)
-    # A customer transferred away or deleted since leaves its old owner's list (PERM-13).
-    account = Account.objects.filter(employee_code=employee.code, is_active=True).first()
-    visible = Customer.objects.visible_to(account).alive().values("pk")
+    visible = _visible_to(employee).values("pk")
     return Reminder.objects.filter(employee=employee, state=Reminder.State.OPEN, due_date__lte=today,
                                    customer__in=visible).select_related("customer", "customer__level").order_by(
         "due_date", "id")
@@ -138,3 +158,29 @@ def due_list(employee, *, today: datetime.date | None = None):
 
 def due_count(employee) -> int:
     return due_list(employee).count() if employee is not None else 0
+
+
+UPCOMING_DAYS = (7, 30)
+
+
+def upcoming_list(employee, days: int, *, today: datetime.date | None = None) -> list[Reminder]:
+    """The salesperson's reminders due after today and within `days`, by date (QUE-12's list, ahead of time).
+
+    Stored open reminders, plus customers whose level's days run out in that time (FUP-14). Those are
+    not written: they are reminders that are not due yet, whose dates still move with each contact. They come
+    back as unsaved Reminder rows (pk None); postponing or cancelling one writes it first.
+    """
+    if employee is None:
+        return []
+    today = today or timezone.localdate()
+    until = today + datetime.timedelta(days=days)
+    visible = _visible_to(employee)
+    stored = list(Reminder.objects.filter(employee=employee, state=Reminder.State.OPEN, due_date__gt=today,
+                                          due_date__lte=until, customer__in=visible.values("pk"))
+                  .select_related("customer", "customer__level"))
+    waiting = set(Reminder.objects.filter(employee=employee, state=Reminder.State.OPEN).values_list(
+        "customer_id", flat=True))
+    computed = [Reminder(customer=customer, employee=employee, due_date=date, source=Reminder.Source.LEVEL)
+                for customer, date in _level_dates(employee, visible)
+                if today < date <= until and customer.pk not in waiting]  # an open reminder speaks for itself
+    return sorted(stored + computed, key=lambda r: (r.due_date, r.customer.name, r.customer_id))

@@ -8,8 +8,11 @@ from tradeport.followup.models import ContactAttachment, ContactRecord
 
 
 @transaction.atomic
-def record_contact(form, *, actor, mail=None) -> ContactRecord:
-    """FUP-08: store the record; opened from a mail (READ-21), that mail is marked followed up."""
+def record_contact(form, *, actor, mail=None, keep_reminder: bool = False) -> tuple[ContactRecord, bool]:
+    """FUP-08: store the record; opened from a mail (READ-21), that mail is marked followed up.
+
+    Returns the record and whether it completed the customer's open reminder (FUP-16), so the user is told.
+    """
     from tradeport.mail import triage
 
     record = form.save(commit=False)
@@ -23,15 +26,16 @@ def record_contact(form, *, actor, mail=None) -> ContactRecord:
         triage.mark_followed_up(mail, employee=record.employee, actor=actor, followed_up=True,
                                 purpose=record.purpose or mail.purpose, products=list(record.products.all()),
                                 category=record.category or mail.category, follow_up_days=mail.follow_up_days)
-    # FUP-16: the contact completes the open reminder; a next date sets the next one (FUP-11).
-    reminders.complete(record.customer, record.employee, actor=actor, how=record.method.code.lower())
+    # FUP-16: the contact completes the open reminder, unless the user keeps it; a next date sets the next (FUP-11).
+    completed = not keep_reminder and reminders.complete(record.customer, record.employee, actor=actor,
+                                                         how=record.method.code.lower())
     if record.next_follow_up:
         reminders.schedule(record.customer, record.employee, record.next_follow_up, source="record", actor=actor)
     if record.method.code == "FAX":
         _send_fax(record, form.cleaned_data["files"])
     record_operation(module="followup", action="create", instance=record,
                      changes={"customer": record.customer.code, "method": record.method.code})
-    return record
+    return record, completed
 
 
 def _send_fax(record: ContactRecord, uploads) -> None:

@@ -104,9 +104,10 @@ def _mails(customer, kind: str, before, folder, category):
     from tradeport.mail.models import Mail
 
     mails = Mail.objects.filter(customer=customer, deleted_at__isnull=True).select_related(
-        "category", "purpose", "sent_by").only(
+        "category", "purpose", "sent_by", "followed_up_by").only(
         "pk", "date", "received_at", "direction", "subject", "from_name", "from_address", "category__name_zh",
-        "category__name_en", "purpose__name_zh", "purpose__name_en", "sent_by__name", "folder_id", "kind")
+        "category__name_en", "purpose__name_zh", "purpose__name_en", "sent_by__name", "followed_up_by__name",
+        "folder_id", "kind")
     if kind == "received":
         mails = mails.filter(direction=Mail.Direction.IN)
     elif kind == "sent":
@@ -117,14 +118,40 @@ def _mails(customer, kind: str, before, folder, category):
         mails = mails.filter(category=category)
     if before is not None:
         mails = mails.filter(before.older(MAIL, "date"))
-    for mail in mails.order_by("-date", "-id")[:PAGE]:
+    page = list(mails.order_by("-date", "-id")[:PAGE])
+    handlers = _handlers(customer, [m for m in page if m.direction == Mail.Direction.IN])
+    for mail in page:
         outgoing = mail.direction == Mail.Direction.OUT
         yield Entry(at=mail.date or mail.received_at, kind="mail_out" if outgoing else "mail_in", mail=mail,
                     source=MAIL, ident=(mail.pk,),
-                    subject=mail.subject, who=(mail.sent_by.name if outgoing and mail.sent_by else
-                                               mail.from_name or mail.from_address),
+                    subject=mail.subject, who=(mail.sent_by.name if mail.sent_by else mail.from_name or mail.from_address)
+                    if outgoing else handlers.get(mail.pk, ""),
                     method="email", category=mail.category.name if mail.category else "",
                     purpose=mail.purpose.name if mail.purpose else "")
+
+
+def _handlers(customer, received) -> dict[int, str]:
+    """Our salesperson for each received mail (the Salesperson column, never the sender): who followed it up,
+    else those it was delivered to (who handled it first), else the customer's owners. Two queries a page."""
+    from tradeport.customers.models import Ownership
+    from tradeport.mail.models import Delivery
+
+    if not received:
+        return {}
+    delivered: dict[int, list] = {}
+    for delivery in Delivery.objects.filter(mail__in=received).select_related("employee").order_by("employee__code"):
+        delivered.setdefault(delivery.mail_id, []).append(delivery)
+    owners = ", ".join(o.employee.name for o in Ownership.objects.current().filter(customer=customer)
+                       .select_related("employee").order_by("employee__code"))
+    names = {}
+    for mail in received:
+        if mail.followed_up_by is not None:
+            names[mail.pk] = mail.followed_up_by.name
+            continue
+        deliveries = delivered.get(mail.pk, [])
+        handled = [d.employee.name for d in deliveries if d.state == Delivery.State.HANDLED]
+        names[mail.pk] = ", ".join(handled or [d.employee.name for d in deliveries]) or owners
+    return names
 
 
 def _records(customer, method, before, folder, category):

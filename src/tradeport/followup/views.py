@@ -27,7 +27,7 @@ from tradeport.followup.models import (
 )
 from tradeport.followup.services import record_contact
 from tradeport.mail.models import Mail
-from tradeport.system.params import as_id, as_ids
+from tradeport.system.params import as_id, as_ids, next_url
 
 
 def _source_mail(request) -> Mail | None:
@@ -51,19 +51,34 @@ def contact_input(request):
     if str(request.GET.get("method") or "").isalnum():
         initial["method"] = CodeItem.objects.of("followup_method").filter(
             code=request.GET["method"]).values_list("pk", flat=True).first()
+    keep_box = request.method == "GET" and request.htmx and request.htmx.target == "keep-reminder"
+    if keep_box:  # the customer or salesperson was chosen again: is there an open reminder to keep?
+        for name in ("customer", "employee"):
+            if as_id(request.GET.get(name)) is not None:
+                initial[name] = as_id(request.GET[name])
     form = ContactRecordForm(request.POST or None, request.FILES or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
-        record = record_contact(form, actor=request.user, mail=mail)
-        messages.success(request, _("Contact recorded in the follow-up record of %(customer)s.") % {
-            "customer": record.customer.name})
+        keep = form.cleaned_data["keep_reminder"]
+        kept = form.open_reminder() if keep else None
+        record, completed = record_contact(form, actor=request.user, mail=mail, keep_reminder=keep)
+        text = _("Contact recorded in the follow-up record of %(customer)s.") % {"customer": record.customer.name}
+        if completed:
+            text += " " + _("The follow-up reminder of this customer is completed.")
+        elif kept is not None:
+            text += " " + _("The follow-up reminder of this customer stays open (due %(date)s).") % {
+                "date": Reminder.objects.get(pk=kept.pk).due_date.isoformat()}
+        messages.success(request, text)
         if record.fax_status:
             messages.info(request, record.fax_status)
         return redirect("followup:record_detail", pk=record.pk)
     no_employee = request.user.employee is None and not may_record_for_others(request.user)
     from tradeport.followup import fax
 
-    return render(request, "followup/contact_input.html", {"form": form, "mail": mail, "no_employee": no_employee,
-                                                           "fax_gateway": fax.gateway() is not None})
+    context = {"form": form, "mail": mail, "no_employee": no_employee, "fax_gateway": fax.gateway() is not None,
+               "open_reminder": form.open_reminder()}
+    if keep_box:
+        return render(request, "followup/contact_input.html#keep_reminder", context)
+    return render(request, "followup/contact_input.html", context)
 
 
 @function_required("fn_contact_input")
@@ -99,6 +114,39 @@ def record_attachment(request, pk, attachment_id):
                         filename=attachment.filename, content_type="application/octet-stream")
 
 
+def _back_to_reminders(request):
+    """Where a reminder action returns: the list it was taken on (due or upcoming)."""
+    return redirect(next_url(request, reverse("mail:followup_queue", args=["reminders"])))
+
+
+def _act_on(request, reminder: Reminder, action: str):
+    if action == "postpone":
+        try:
+            new_date = datetime.date.fromisoformat(request.POST.get("date", ""))
+        except ValueError:
+            messages.error(request, _("Choose the date the reminder should come back."))
+            return _back_to_reminders(request)
+        problem = reminders.date_problem(new_date, earliest=timezone.localdate() + datetime.timedelta(days=1))
+        if problem:
+            messages.error(request, problem)
+            return _back_to_reminders(request)
+        if reminder.pk is None:  # FUP-14: a level reminder that is not due yet is written first
+            reminder = reminders.schedule(reminder.customer, reminder.employee, reminder.due_date,
+                                          source=Reminder.Source.LEVEL, actor=request.user)
+        reminders.postpone(reminder, new_date, actor=request.user)
+        messages.success(request, _("%(customer)s comes back on %(date)s.") % {
+            "customer": reminder.customer.name, "date": new_date.isoformat()})
+    elif action == "cancel":
+        if reminder.pk is None:
+            reminder = reminders.schedule(reminder.customer, reminder.employee, reminder.due_date,
+                                          source=Reminder.Source.LEVEL, actor=request.user)
+        reminders.cancel(reminder, actor=request.user)
+        messages.success(request, _("Reminder for %(customer)s cancelled.") % {"customer": reminder.customer.name})
+    else:
+        raise Http404
+    return _back_to_reminders(request)
+
+
 @function_required("fn_followup_management")
 @require_POST
 def reminder_action(request, pk, action):
@@ -106,25 +154,35 @@ def reminder_action(request, pk, action):
     # A customer transferred away or deleted takes its reminders out of reach, as out of the list (PERM-13).
     reminder = get_object_or_404(Reminder, pk=pk, employee=request.user.employee or 0, state=Reminder.State.OPEN,
                                  customer__in=Customer.objects.visible_to(request.user).alive())
-    if action == "postpone":
-        try:
-            new_date = datetime.date.fromisoformat(request.POST.get("date", ""))
-        except ValueError:
-            messages.error(request, _("Choose the date the reminder should come back."))
-            return redirect("mail:followup_queue", queue="reminders")
-        problem = reminders.date_problem(new_date, earliest=timezone.localdate() + datetime.timedelta(days=1))
-        if problem:
-            messages.error(request, problem)
-            return redirect("mail:followup_queue", queue="reminders")
-        reminders.postpone(reminder, new_date, actor=request.user)
-        messages.success(request, _("%(customer)s comes back on %(date)s.") % {
-            "customer": reminder.customer.name, "date": new_date.isoformat()})
-    elif action == "cancel":
-        reminders.cancel(reminder, actor=request.user)
-        messages.success(request, _("Reminder for %(customer)s cancelled.") % {"customer": reminder.customer.name})
-    else:
+    return _act_on(request, reminder, action)
+
+
+@function_required("fn_followup_management")
+@require_POST
+def level_reminder_action(request, customer_pk, action):
+    """QUE-13 on an upcoming level reminder (FUP-14) that is not written yet: the user's own customer only."""
+    employee = request.user.employee
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).alive(), pk=customer_pk)
+    date = reminders.level_date(customer, employee) if employee is not None else None
+    if date is None or Reminder.objects.filter(customer=customer, employee=employee,
+                                               state=Reminder.State.OPEN).exists():
         raise Http404
-    return redirect("mail:followup_queue", queue="reminders")
+    return _act_on(request, Reminder(customer=customer, employee=employee, due_date=date,
+                                     source=Reminder.Source.LEVEL), action)
+
+
+@function_required("fn_followup_management")
+def upcoming_reminders(request):
+    """QUE-12 ahead of time: the user's reminders of the next 7 or 30 days, with the due list's actions."""
+    days = as_id(request.GET.get("days"))
+    if days not in reminders.UPCOMING_DAYS:
+        days = reminders.UPCOMING_DAYS[0]
+    rows = reminders.upcoming_list(request.user.employee, days)
+    size = getattr(request.user, "page_size", 25) or 25
+    page = Paginator(rows, size).get_page(request.GET.get("page"))
+    return render(request, "followup/upcoming_reminders.html", {
+        "page": page, "rows": page.object_list, "listing": {"page": page}, "days": days,
+        "reminder_view": f"upcoming{days}"})
 
 
 @function_required("fn_reminder_days_setup")
@@ -150,7 +208,17 @@ def reminder_days(request):
                                      changes={"reminder_days": values[level.pk]})
             messages.success(request, _("Reminder days saved."))
             return redirect("followup:reminder_days")
-    return render(request, "followup/reminder_days.html", {"levels": levels, "errors": errors})
+    return render(request, "followup/reminder_days.html", {
+        "levels": levels, "errors": errors, "any_days": any(level.reminder_days for level in levels),
+        "preset_days": _preset_level_days()})
+
+
+def _preset_level_days() -> str:
+    """The days the preset levels come with (codes/presets.py), e.g. "A 7, B 14, C 30, D 60"."""
+    from tradeport.codes.presets import GROUPS
+
+    items = next((items for key, *_rest, items in GROUPS if key == "customer_level"), ())
+    return ", ".join(f"{code} {days[0]}" for code, _zh, _en, *days in items if days)
 
 
 def _folder_and_category(request, customer):

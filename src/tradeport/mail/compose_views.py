@@ -164,7 +164,7 @@ def _schedule(form: ComposeForm, source: Mail | None) -> None:
 def _sent_message(outgoing: OutgoingMail) -> str:
     if outgoing.state == OutgoingMail.State.AWAITING:
         return _("Your mail waits for the approval of %(reviewer)s.") % {
-            "reviewer": outgoing.reviewer.employee_name or outgoing.reviewer.username}
+            "reviewer": outgoing.reviewer.display_name}
     if outgoing.send_at:
         return _("Your mail leaves at %(when)s.") % {
             "when": timezone.localtime(outgoing.send_at).strftime("%Y-%m-%d %H:%M")}
@@ -235,8 +235,8 @@ def outbox(request):
     state = request.GET.get("state", "")
     if state not in STATE_FILTERS:
         raise Http404
-    rows = OutgoingMail.objects.filter(author=request.user).select_related("mailbox", "mail", "reviewer",
-                                                                          "reviewed_by")
+    rows = OutgoingMail.objects.filter(author=request.user).select_related(
+        "mailbox", "mail", "reviewer__employee_record", "reviewed_by__employee_record")
     if STATE_FILTERS[state]:
         rows = rows.filter(state__in=STATE_FILTERS[state])
     page = Paginator(rows.order_by("-id"), 50).get_page(request.GET.get("page"))
@@ -282,10 +282,10 @@ def outbox_action(request, pk, action):
 def approval_list(request):
     """SEND-11: the mail waiting for this reviewer, oldest first, each readable before deciding."""
     rows = OutgoingMail.objects.filter(reviewer=request.user, state=OutgoingMail.State.AWAITING).select_related(
-        "author", "mailbox", "source").prefetch_related("attachments", "source__attachments").order_by("id")
+        "author__employee_record", "mailbox", "source").prefetch_related("attachments", "source__attachments").order_by("id")
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
     mailings = MassMailing.objects.filter(reviewer=request.user, state=MassMailing.State.AWAITING).select_related(
-        "author", "mailbox").order_by("id")
+        "author__employee_record", "mailbox").order_by("id")
     return render(request, "mail/approval_list.html", {"page": page, "listing": {"page": page},
                                                        "mailings": mailings, "reject_form": ReviewForm()})
 
@@ -351,9 +351,9 @@ def mass_review(request, pk, action):
 @function_required("fn_mail_reviewer_setup")
 def reviewer_setup(request):
     """SEND-12: every account with its current reviewer; [Modify] sets or clears it."""
-    accounts = Account.objects.company().filter(is_active=True).select_related("mail_reviewer__reviewer")
-    listing = list_page(request, accounts, search_fields=("username", "employee_name", "employee_code"),
-                        sort_fields={"username": "username", "name": "employee_name"}, default_sort="username")
+    accounts = Account.objects.company().filter(is_active=True).with_names().select_related("mail_reviewer__reviewer")
+    listing = list_page(request, accounts, search_fields=("username", "employee_name", "employee_record__name", "employee_code"),
+                        sort_fields={"username": "username", "name": "sort_name"}, default_sort="username")
     return render(request, "mail/reviewer_setup.html", {"listing": listing})
 
 

@@ -6,6 +6,7 @@ event, on which the tree and the list reload themselves; without htmx they redir
 """
 
 import html
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -17,7 +18,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -33,6 +33,8 @@ from tradeport.mail.forms import (
     TransferForm,
 )
 from tradeport.mail.models import Delivery, Mail, MailAttachment, RemoteContentAllowance
+from tradeport.mail.routing import describe
+from tradeport.system.params import next_url
 
 
 def reader_required(view):
@@ -84,6 +86,13 @@ def followup(request, queue: str = "known"):
         rows, older = list(due_list(employee)[:500]), None
     else:
         rows, older = queues.page_of(queue, employee, int(before) if before and before.isdecimal() else None)
+        shown = reading.customers_shown(request.user, [mail.customer_id for mail in rows])
+        for mail in rows:
+            mail.snippet = _snippet(mail)
+            # PERM-13: a customer's or contact's name only for readers who may see that customer.
+            named = mail.customer_id in shown
+            mail.sender = (mail.contact.name if named and mail.contact_id else "") or (
+                mail.customer.name if named else "") or mail.from_name
     context = {"queue": queues.BY_KEY[queue], "queues": available, "rows": rows, "older": older,
                "counters": queues.counters(request.user, employee), "is_first_page": not before,
                "may_distribute": queues.may_distribute(request.user),
@@ -95,17 +104,44 @@ def followup(request, queue: str = "known"):
     return render(request, "mail/followup.html", context)
 
 
+def _snippet(mail: Mail, length: int = 200) -> str:
+    """The start of the body, on one line, for the list (QUE-01); an HTML-only mail gives its words."""
+    body = mail.text
+    if not body and mail.html:
+        head = re.sub(r"<[^>]*$", "", mail.html[:20_000])  # a long body: its start is enough, minus a cut tag
+        body = html.unescape(strip_tags(head))
+    return " ".join(body[:length * 3].split())[:length]
+
+
+def _route_reason(mail: Mail, shown: set[int], may_distribute: bool) -> str:
+    hide_customer = "code" in mail.route_facts and mail.customer_id not in shown
+    hide_suggestion = not may_distribute and mail.suggested_customer_id not in shown
+    if not mail.route_facts:  # written before facts were kept: its text may name anyone
+        return mail.route_reason if mail.customer_id in shown or not mail.customer_id else ""
+    return describe(mail.route_facts, hide_customer=hide_customer, hide_suggestion=hide_suggestion)
+
+
 def _pane_context(request, mail: Mail, **extra) -> dict:
     employee = _employee(request)
     delivery = Delivery.objects.filter(mail=mail, employee=employee).first() if employee else None
     untriaged = mail.triaged_at is None and mail.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER) \
         and mail.deleted_at is None
+    events = list(mail.events.select_related("actor__employee_record", "employee", "customer"))
+    shown = reading.customers_shown(request.user, [mail.customer_id, mail.suggested_customer_id,
+                                                   *(event.customer_id for event in events)])
+    may_distribute = queues.may_distribute(request.user)
     context = {
         "mail": mail, "delivery": delivery, "attachments": mail.attachments.filter(inline=False),
-        "events": mail.events.select_related("actor", "employee", "customer"),
+        "shown_customer": mail.customer if mail.customer_id in shown else None,
+        # Triage needs the domain's suggestion; anyone else sees it only for a customer of theirs.
+        "shown_suggestion": mail.suggested_customer if may_distribute or mail.suggested_customer_id in shown
+        else None,
+        "shown_customer_ids": shown,
+        "route_reason": _route_reason(mail, shown, may_distribute),
+        "events": events,
         "deliveries": mail.deliveries.select_related("employee"),
         "reports": mail.reports.filter(deleted_at__isnull=True).only("kind", "subject", "date", "received_at"),
-        "may_distribute": queues.may_distribute(request.user), "untriaged": untriaged,
+        "may_distribute": may_distribute, "untriaged": untriaged,
         "remote_allowed": reading.remote_allowed(request.user, mail),
         "followup_form": FollowUpForm(mail=mail, initial={
             "followed_up": mail.followed_up_at is not None, "purpose": mail.purpose_id,
@@ -185,10 +221,7 @@ def _done(request, mail: Mail, text: str = "", *, error: str = ""):
         response = render(request, "mail/reading.html#pane", _pane_context(request, mail))
         response["HX-Trigger"] = "queues-changed"
         return response
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("mail:mail_read", args=[mail.pk])
-    return redirect(target)
+    return redirect(next_url(request, reverse("mail:mail_read", args=[mail.pk])))
 
 
 def _invalid(request, mail: Mail, form, name: str):
@@ -240,10 +273,11 @@ def _merge(request, mail, employee):
     if not form.is_valid():
         return _invalid(request, mail, form, "merge_form")
     customer = form.cleaned_data["customer"]
-    count = triage.merge(mail, customer=customer, actor=request.user,
-                         all_from_address=form.cleaned_data["scope"] == "all")
-    return _done(request, mail, _("Filed under %(code)s %(name)s (%(n)s mails).") % {
-        "code": customer.code, "name": customer.name, "n": count})
+    refiled = triage.merge(mail, customer=customer, actor=request.user,
+                           all_from_address=form.cleaned_data["scope"] == "all")
+    text = _("Filed under %(code)s %(name)s (%(n)s mails).") % {
+        "code": customer.code, "name": customer.name, "n": refiled.filed}
+    return _done(request, mail, " ".join([text, *triage.left_alone_text(refiled)]))
 
 
 def _spam(request, mail, employee):

@@ -48,6 +48,11 @@ class MailboxForm(forms.ModelForm):
             self.add_error("host", _("Enter the incoming server, or choose None (import only)."))
         return cleaned
 
+    def keep_typed_passwords(self) -> None:
+        """Re-show the passwords just typed (to their typist), so that a form shown again loses nothing."""
+        for name in ("password", "smtp_password"):
+            self.fields[name].widget.render_value = True
+
     def save(self, commit=True):
         mailbox = super().save(commit=False)
         mailbox.folders = [f.strip() for f in self.cleaned_data["folders_text"].split(",") if f.strip()]
@@ -80,6 +85,28 @@ class AddressRuleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = Employee.objects.salespeople().order_by("code")
+
+    def clean_address(self):
+        try:
+            return normalise(self.cleaned_data["address"])
+        except forms.ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
+
+class AddressTransferForm(forms.Form):
+    """MAIL-14: an address and its new salesperson; "Remove" (the default) cancels its automatic distribution."""
+
+    address = forms.CharField(label=_("Email address"), max_length=254)
+    employee = forms.ModelChoiceField(queryset=Employee.objects.none(), required=False,
+                                      label=_("Target salesperson"),
+                                      empty_label=pgettext_lazy("address rule target", "Remove"),
+                                      help_text=_("Remove: the address's future mail goes to the undistributed "
+                                                  "queue again."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = Employee.objects.salespeople().order_by("code")
+        self.fields["employee"].label_from_instance = lambda e: f"{e.code} {e.name}"
 
     def clean_address(self):
         try:
@@ -351,6 +378,7 @@ class CommonPhraseForm(forms.ModelForm):
 
         model = CommonPhrase
         fields = ["title", "content"]
+        labels = {"title": pgettext_lazy("common phrase", "Title")}  # its heading, not a job title
         widgets = {"content": forms.Textarea(attrs={"rows": 3})}
 
 

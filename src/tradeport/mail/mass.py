@@ -77,21 +77,53 @@ def personalise(text: str, recipient) -> str:
 
 # Choosing recipients (MASS-03, MASS-04) --------------------------------------------------------
 
+def greeted_names(customers) -> dict[int, str]:
+    """Whom {name} greets at each customer: the main contact, else its first contact (by id) with a name."""
+    from tradeport.customers.models import Contact
+
+    names: dict[int, str] = {}
+    for customer_id, name in (Contact.objects.filter(customer__in=customers).exclude(name="")
+                              .order_by("customer_id", "-is_main", "id").values_list("customer_id", "name")
+                              .iterator(chunk_size=2000)):
+        names.setdefault(customer_id, name.strip())
+    return names
+
+
 def entries_from_customers(customers, *, backup: bool = False, contacts: bool = False):
-    """Each customer's main email (with its main contact's name), and optionally the others."""
+    """Each customer's main email, and optionally the others. {name} is the main contact's name, else
+    another contact's, else the customer's own name, so that no customer is greeted "Dear ,"."""
     from tradeport.customers.models import Contact
 
     rows = customers.exclude(main_email="").values_list("pk", "name", "main_email", "backup_emails")
-    main_names = dict(Contact.objects.filter(customer__in=customers, is_main=True).values_list("customer_id", "name"))
+    names = greeted_names(customers)
     for pk, name, main_email, backups in rows.iterator(chunk_size=2000):
-        yield Entry(main_email, main_names.get(pk, ""), name)
+        greeted = names.get(pk) or name
+        yield Entry(main_email, greeted, name)
         if backup:
             for address in backups or []:
-                yield Entry(address, "", name)
+                yield Entry(address, greeted, name)
     if contacts:
         for name, address, company in Contact.objects.filter(customer__in=customers).exclude(email="").values_list(
                 "name", "email", "customer__name").iterator(chunk_size=2000):
-            yield Entry(address, name, company)
+            yield Entry(address, name.strip() or company, company)
+
+
+def used_fields(mailing: MassMailing) -> list[str]:
+    """The personalisation fields ("name", "company") the subject or body uses."""
+    text = f"{mailing.subject}\n{mailing.body}"
+    return [f for f in dict.fromkeys(FIELDS.values()) if any(p in text for p, a in FIELDS.items() if a == f)]
+
+
+def empty_fields(mailing: MassMailing, *, sample: int = 20) -> dict[str, tuple[int, list[str]]]:
+    """For each field the text uses: how many waiting recipients would get it empty, and the first addresses."""
+    found = {}
+    for attribute in used_fields(mailing):
+        # Stored names are one line, trimmed (_one_line): empty means "".
+        empty = mailing.recipients.filter(state=MassRecipient.State.PENDING, **{attribute: ""})
+        count = empty.count()
+        if count:
+            found[attribute] = (count, list(empty.order_by("id").values_list("address", flat=True)[:sample]))
+    return found
 
 
 def entries_from_file(upload) -> list[Entry]:

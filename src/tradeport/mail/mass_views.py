@@ -25,6 +25,8 @@ from tradeport.mail.models import (
 from tradeport.system.lists import list_page
 from tradeport.system.params import as_ids
 
+EMPTY_FIELD_PLACEHOLDERS = {"name": "{name} / {姓名}", "company": "{company} / {公司}"}
+
 
 def _mine(request, pk) -> MassMailing:
     return get_object_or_404(MassMailing.objects.select_related("mailbox", "reviewer", "reviewed_by"),
@@ -91,6 +93,14 @@ def mass_detail(request, pk):
     recipients = mailing.recipients.select_related("customer")
     if state in MassRecipient.State.values:
         recipients = recipients.filter(state=state)
+    empty = request.GET.get("empty", "")
+    if empty in EMPTY_FIELD_PLACEHOLDERS:
+        recipients = recipients.filter(**{empty: ""})
+    context["empty_filter"] = empty if empty in EMPTY_FIELD_PLACEHOLDERS else ""
+    if draft:  # MASS-02: who would read "Dear ," is shown before [Send to all]
+        context["empty_fields"] = [
+            {"field": field, "placeholders": EMPTY_FIELD_PLACEHOLDERS[field], "count": count, "addresses": addresses}
+            for field, (count, addresses) in mass.empty_fields(mailing).items()]
     context["listing"] = list_page(request, recipients, search_fields=("address", "name", "company"),
                                    sort_fields={"address": "address", "id": "id"}, default_sort="id")
     from tradeport.customers.models import Customer
@@ -186,7 +196,7 @@ def mass_action(request, pk, action):
         mailing.refresh_from_db()
         if mailing.state == MassMailing.State.AWAITING:
             messages.success(request, _("The mailing waits for the approval of %(reviewer)s.") % {
-                "reviewer": mailing.reviewer.employee_name or mailing.reviewer.username})
+                "reviewer": mailing.reviewer.display_name})
         else:
             messages.success(request, _("Sending has started."))
     elif action in ("pause", "resume", "cancel"):

@@ -42,19 +42,35 @@ def _refuse_private(server: Server) -> None:
         address = ipaddress.ip_address(sockaddr[0])
         if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved \
                 or address.is_unspecified or address.is_multicast:
+            where = {"host": server.host, "address": address}
+            # Only the administrator can change the setting: a salesperson is told whom to ask.
             raise MailServerError("private", _(
                 "%(host)s is on a private network (%(address)s), which this mailbox may not reach. "
-                "An administrator can allow it with TRADEPORT_MAIL_PRIVATE_HOSTS.") % {
-                "host": server.host, "address": address})
+                "Ask your administrator to allow it.") % where, admin_message=_(
+                "%(host)s is on a private network (%(address)s), which this mailbox may not reach. "
+                "Set the environment variable TRADEPORT_MAIL_PRIVATE_HOSTS to \"all\" (or \"system\" for "
+                "system mailboxes only) and restart Tradeport to allow it.") % where)
 
 
 class MailServerError(Exception):
-    """A failure the user can act on; `kind` names it: dns, refused, tls, auth, timeout, folder, protocol, private."""
+    """A failure the user can act on; `kind` names it: dns, refused, tls, auth, timeout, folder, protocol, private.
 
-    def __init__(self, kind: str, message: str):
+    `admin_message` is what the administrator reads when it differs (it may name server settings)."""
+
+    def __init__(self, kind: str, message: str, *, admin_message: str = ""):
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.admin_message = admin_message or message
+
+
+def server_words(exc: BaseException) -> str:
+    """What the server said, as text: imaplib and poplib carry its reply as bytes, smtplib as code and bytes."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {text}".strip()
+    parts = [a.decode(errors="replace") if isinstance(a, bytes) else str(a) for a in exc.args]
+    return " ".join(p.strip() for p in parts if p.strip()) or exc.__class__.__name__
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -82,9 +98,13 @@ def _translate(exc: BaseException, server: Server) -> MailServerError:
                                % {"where": where, "detail": exc.reason or exc})
     if isinstance(exc, TimeoutError | socket.timeout):
         return MailServerError("timeout", _("%(where)s did not answer in time.") % {"where": where})
+    # smtplib's errors are OSErrors too, but they carry the server's answer, not a network failure.
+    if isinstance(exc, smtplib.SMTPException | imaplib.IMAP4.error | poplib.error_proto):
+        return MailServerError("protocol", _("The server answered unexpectedly: %(detail)s")
+                               % {"detail": server_words(exc)})
     if isinstance(exc, OSError):
         return MailServerError("refused", _("Cannot reach %(where)s: %(detail)s") % {"where": where, "detail": exc})
-    return MailServerError("protocol", _("The server answered unexpectedly: %(detail)s") % {"detail": exc})
+    return MailServerError("protocol", _("The server answered unexpectedly: %(detail)s") % {"detail": server_words(exc)})
 
 
 class _Client:
@@ -110,7 +130,7 @@ class _Client:
         except self.auth_errors as exc:
             self._abandon(conn)
             raise MailServerError("auth", _("The server refused the user name or password (%(detail)s).")
-                                  % {"detail": exc}) from exc
+                                  % {"detail": server_words(exc)}) from exc
         except Exception as exc:
             raise _translate(exc, self.server) from exc
         self.conn = conn
@@ -283,8 +303,15 @@ class SmtpClient(_Client):
         return conn
 
     def _login(self, conn: smtplib.SMTP, server: Server) -> None:
+        conn.ehlo_or_helo_if_needed()
+        self.reply = (conn.ehlo_resp or conn.helo_resp or b"").splitlines()[:1]
         if server.username and server.password:
-            conn.login(server.username, server.password)
+            code, words = conn.login(server.username, server.password)
+            self.reply = [f"{code} ".encode() + words]
+
+    def answer(self) -> str:
+        """The server's last words of the session so far: the login reply, else its greeting."""
+        return b" ".join(getattr(self, "reply", [])).decode(errors="replace")
 
     def _abandon(self, conn: smtplib.SMTP) -> None:
         conn.close()

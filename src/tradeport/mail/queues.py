@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tradeport.mail.models import Delivery, InternalCopy, Mail, TriageAction
-from tradeport.mail.triage import UNTRIAGED
+from tradeport.mail.triage import UNTRIAGED, may_distribute
 from tradeport.org.models import Employee
 
 PAGE = 50
@@ -39,11 +39,6 @@ QUEUES = (
 )
 BY_KEY = {q.key: q for q in QUEUES}
 COUNTED = ("known", "unknown", "reminders", "undistributed")
-
-
-def may_distribute(user) -> bool:
-    return user.is_authenticated and (user.is_administrator or (
-        user.has_perm("accounts.fn_mail_distribution") and user.has_perm("accounts.system_mail")))
 
 
 def queues_for(user) -> list[Queue]:

@@ -14,6 +14,7 @@ import re
 
 from django.core.files.storage import default_storage
 
+from tradeport.customers.models import Customer
 from tradeport.mail.models import Mail, RemoteContentAllowance
 
 CID_SRC = re.compile(r'src="cid:([^"]+)"', re.IGNORECASE)
@@ -26,6 +27,16 @@ FRAME_STYLE = ("body{font-family:system-ui,-apple-system,'Noto Sans CJK SC','Mic
                "img{max-width:100%;height:auto}pre{white-space:pre-wrap}"
                "img[data-remote-src]{display:inline-block;min-width:1.5rem;min-height:1rem;"
                "background:#eee;outline:1px dashed #bbb}")
+
+
+def customers_shown(account, customer_ids) -> set[int]:
+    """PERM-13: of the customers a mail names, those the reader may see. Mail reaches people who may
+    not see its customer (their own sent mail, an internal copy); naming the customer would tell them
+    who is behind an address, which the address-clash message deliberately hides."""
+    wanted = {pk for pk in customer_ids if pk}
+    if not wanted:
+        return set()
+    return set(Customer.objects.visible_to(account).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def remote_allowed(account, mail: Mail, *, this_time: bool = False) -> bool:

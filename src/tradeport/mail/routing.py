@@ -40,11 +40,16 @@ ROLE_WORDS = {  # translated when the reason is shown; the context keeps them ap
 }
 
 
-def describe(facts: dict) -> str:
-    """The route reason in the active language, from the facts stored with the mail."""
+def describe(facts: dict, *, hide_customer: bool = False, hide_suggestion: bool = False) -> str:
+    """The route reason in the active language, from the facts stored with the mail.
+
+    PERM-13: for a reader who may not see the customer, the customer, its contact and owners go unnamed."""
     kind = facts.get("kind")
     matched = ""
-    if "code" in facts:
+    if "code" in facts and hide_customer:
+        matched = _("a customer a colleague holds")
+        facts = {**facts, "owners": [_("a colleague")]}
+    elif "code" in facts:
         matched = _("%(role)s of %(code)s %(name)s") % {
             "role": str(ROLE_WORDS.get(facts.get("role"), ROLE_WORDS[EmailAddress.Role.MAIN])),
             "code": facts["code"], "name": facts["name"]}
@@ -69,7 +74,7 @@ def describe(facts: dict) -> str:
         text = _("unknown sender in the personal mailbox of %(name)s") % {"name": facts["employee"]}
     else:
         text = _("unknown sender %(sender)s → undistributed") % {"sender": facts.get("sender", "")}
-    if facts.get("suggested"):
+    if facts.get("suggested") and not hide_suggestion:
         text += _(" (the domain matches %(code)s %(name)s: a suggestion only)") % facts["suggested"]
     if facts.get("archived"):
         text += _(" (imported as already handled)")

@@ -3,7 +3,7 @@
 import hashlib
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -12,10 +12,12 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tradeport.mail import protocols
 from tradeport.mail.models import (
+    AddressRule,
     BlockedAddress,
     Delivery,
     FetchLedger,
@@ -422,20 +424,70 @@ def server_for(mailbox: Mailbox) -> protocols.Server:
                             mailbox.username or mailbox.address, mailbox.password, allow_private=allow_private)
 
 
-def mailbox_test(mailbox: Mailbox) -> str:
+# Someone waits for a connection test: it gives up sooner than a background fetch.
+TEST_TIMEOUT = 15.0
+
+
+def mailbox_test(mailbox: Mailbox, *, timeout: float | None = None) -> str:
     """MBOX-03: log in and open every folder; raises MailServerError naming the failure."""
+    server = server_for(mailbox)
+    if timeout:
+        server = replace(server, timeout=timeout)
     if mailbox.protocol == Mailbox.Protocol.POP3:
-        with protocols.Pop3Client(server_for(mailbox)) as client:
+        with protocols.Pop3Client(server) as client:
             count = len(client.uidls())
             return ngettext("POP3: %(n)s message on the server", "POP3: %(n)s messages on the server", count) % {
                 "n": count}
-    with protocols.ImapClient(server_for(mailbox)) as client:
+    with protocols.ImapClient(server) as client:
         counts = []
         for folder in mailbox.fetch_folders:
             count = client.open(folder)[1]
             counts.append(ngettext("%(folder)s: %(n)s message", "%(folder)s: %(n)s messages", count) % {
                 "folder": folder, "n": count})
     return "IMAP: " + ", ".join(counts)
+
+
+def smtp_test(mailbox: Mailbox, *, timeout: float | None = None) -> str:
+    """MBOX-03: connect to the sending server, EHLO, TLS as set, log in with the stored password, QUIT."""
+    from tradeport.mail import sending
+
+    server = sending.server_for(mailbox)
+    if timeout:
+        server = replace(server, timeout=timeout)
+    with protocols.SmtpClient(server) as client:
+        answer = client.answer()
+    if server.username and server.password:
+        return _("SMTP: signed in as %(user)s (%(answer)s)") % {"user": server.username, "answer": answer}
+    return _("SMTP: %(host)s accepts the connection; no login is set (%(answer)s)") % {
+        "host": server.host, "answer": answer}
+
+
+@dataclass
+class ConnectionCheck:
+    """One part of a mailbox's connection test: `incoming` (IMAP/POP3) or `smtp`; `error` when it failed."""
+
+    part: str
+    result: str = ""
+    error: protocols.MailServerError | None = None
+
+
+def connection_checks(mailbox: Mailbox, *, incoming: bool = True, smtp: bool = True,
+                      timeout: float = TEST_TIMEOUT) -> list[ConnectionCheck]:
+    """MBOX-03: test receiving and sending as far as the mailbox has them set up; every failure is kept."""
+    checks = []
+    parts = []
+    if incoming and mailbox.protocol != Mailbox.Protocol.NONE and mailbox.host:
+        parts.append(("incoming", mailbox_test))
+    if smtp and mailbox.smtp_host:
+        parts.append(("smtp", smtp_test))
+    for part, test in parts:
+        try:
+            checks.append(ConnectionCheck(part, result=test(mailbox, timeout=timeout)))
+        except protocols.MailServerError as exc:
+            checks.append(ConnectionCheck(part, error=exc))
+        except ValueError as exc:  # the stored password cannot be decrypted with this key
+            checks.append(ConnectionCheck(part, error=protocols.MailServerError("key", str(exc))))
+    return checks
 
 
 def fetch_mailbox(mailbox: Mailbox, *, worker: str = WORKER_ID) -> FetchReport:
@@ -518,3 +570,23 @@ def _fetch_pop3(mailbox: Mailbox, report: FetchReport, worker: str) -> None:
                     FetchLedger(mailbox=mailbox, folder="POP3", uidvalidity=0, uid=uid, raw=result.raw)
                     for (_number, uid), result in zip(chunk, results, strict=True)])
             _renew(mailbox, worker)
+
+
+def address_rule_transfer(*, address: str, employee: Employee | None, actor) -> Employee | None:
+    """MAIL-14, MAIL-15: the address's future mail goes to `employee`; None removes its rule.
+
+    Returns the salesperson the rule named before, if any. Mail already distributed stays where it is (QUE-10).
+    """
+    with transaction.atomic():
+        rule = AddressRule.objects.select_for_update().select_related("employee").filter(address=address).first()
+        previous = rule.employee if rule is not None else None
+        if employee is None:
+            if rule is not None:
+                rule.delete()
+        elif rule is None:
+            AddressRule.objects.update_or_create(address=address, defaults={
+                "employee": employee, "created_by": actor, "created_at": timezone.now()})
+        elif rule.employee_id != employee.pk:
+            rule.employee, rule.created_by, rule.created_at = employee, actor, timezone.now()
+            rule.save(update_fields=["employee", "created_by", "created_at"])
+    return previous

@@ -11,9 +11,10 @@ import contextlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tradeport.audit.services import record_operation
 from tradeport.customers.addresses import normalise
@@ -24,6 +25,7 @@ from tradeport.mail.models import (
     Delivery,
     InternalCopy,
     Mail,
+    Mailbox,
     MailEvent,
     TriageAction,
 )
@@ -31,6 +33,12 @@ from tradeport.org.models import Employee
 
 UNTRIAGED = Q(route__in=[Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER], triaged_at__isnull=True,
               deleted_at__isnull=True)
+
+
+def may_distribute(user) -> bool:
+    """MAIL-02, PERM-08: who works the undistributed queue."""
+    return user.is_authenticated and (user.is_administrator or (
+        user.has_perm("accounts.fn_mail_distribution") and user.has_perm("accounts.system_mail")))
 
 
 @dataclass
@@ -46,7 +54,7 @@ class AlreadyHandled(Exception):
 def _who(account) -> str:
     if account is None:
         return _("someone")
-    return account.employee_name or account.username
+    return account.display_name
 
 
 def _claim(mail: Mail, actor, action: str) -> None:
@@ -105,17 +113,17 @@ def merge(mail: Mail, *, customer: Customer, actor, all_from_address: bool) -> i
     if owners and mail.route in (Mail.Route.UNDISTRIBUTED, Mail.Route.NO_OWNER) and mail.triaged_at is None:
         _claim(mail, actor, TriageAction.MERGED)
     mails = [mail]
+    refiled = Refiled()
     if all_from_address and mail.from_address:
         _add_backup_address(customer, mail.from_address, actor)
-        others = Mail.objects.filter(from_address=mail.from_address, customer__isnull=True,
-                                     deleted_at__isnull=True).exclude(pk=mail.pk)
+        others, refiled.left_alone = _refilable(mail, actor)
         waiting = list(others.filter(UNTRIAGED))
         if owners:
             Mail.objects.filter(pk__in=[m.pk for m in waiting]).update(
                 triaged_at=timezone.now(), triaged_by=actor, triage_action=TriageAction.MERGED)
         else:
             others.filter(UNTRIAGED, route=Mail.Route.UNDISTRIBUTED).update(route=Mail.Route.NO_OWNER)
-        others.update(customer=customer)
+        refiled.filed += others.update(customer=customer)
         mails += waiting  # mail still waiting for triage goes to the owners as well
     _file(mail, customer, owners)
     _deliver(mails, owners, Delivery.Reason.OWNER)
@@ -123,7 +131,7 @@ def merge(mail: Mail, *, customer: Customer, actor, all_from_address: bool) -> i
            note=_("all mail from this address") if all_from_address else _("only this mail"))
     record_operation(module="mail", action="merge", instance=mail,
                      changes={"customer": customer.code, "all_from_address": all_from_address})
-    return len(mails)
+    return refiled
 
 
 def _add_backup_address(customer: Customer, address: str, actor) -> None:
@@ -146,7 +154,7 @@ def _add_backup_address(customer: Customer, address: str, actor) -> None:
 
 
 @transaction.atomic
-def record_created(mail: Mail, *, customer: Customer, actor) -> None:
+def record_created(mail: Mail, *, customer: Customer, actor) -> "Refiled":
     """MAIL-09, QUE-08: a record was created from the mail: the mail (and every unfiled mail
     from the address, now in the index) becomes the customer's, in its owners' known-customer queue."""
     owners = _owners(customer)
@@ -155,16 +163,62 @@ def record_created(mail: Mail, *, customer: Customer, actor) -> None:
         with contextlib.suppress(AlreadyHandled):  # handled meanwhile: the new record still owns the mail
             _claim(mail, actor, TriageAction.CREATED)
     waiting = []
+    refiled = Refiled()
     if mail.from_address:  # a mail without a sender takes no other sender-less mail with it
-        filed = Mail.objects.filter(from_address=mail.from_address, customer__isnull=True, deleted_at__isnull=True)
-        waiting = list(filed.filter(UNTRIAGED).exclude(pk=mail.pk))
+        others, refiled.left_alone = _refilable(mail, actor)
+        waiting = list(others.filter(UNTRIAGED))
         if owners:
             Mail.objects.filter(pk__in=[m.pk for m in waiting]).update(
                 triaged_at=timezone.now(), triaged_by=actor, triage_action=TriageAction.CREATED)
-        filed.update(customer=customer)
+        refiled.filed += others.update(customer=customer)
     _file(mail, customer, owners)
     _deliver([mail, *waiting], owners, Delivery.Reason.OWNER)
     _event(mail, MailEvent.Action.CREATED, actor, customer=customer)
+    return refiled
+
+
+@dataclass
+class Refiled:
+    """What a merge or a new record filed: this mail and the sender's other mail the actor may move,
+    and how many of the sender's unfiled mails colleagues hold and were left where they are."""
+
+    filed: int = 1
+    left_alone: int = 0
+
+
+def filed_text(refiled: Refiled) -> str:
+    return ngettext("%(n)s mail filed under the customer.", "%(n)s mails filed under the customer.",
+                    refiled.filed) % {"n": refiled.filed}
+
+
+def left_alone_text(refiled: Refiled) -> list[str]:
+    """The sentence that says colleagues' mail stayed where it is, if any did."""
+    if not refiled.left_alone:
+        return []
+    return [ngettext("%(n)s mail from this address that a colleague holds was not moved.",
+                     "%(n)s mails from this address that colleagues hold were not moved.",
+                     refiled.left_alone) % {"n": refiled.left_alone}]
+
+
+def _refilable(mail: Mail, actor) -> tuple[QuerySet, int]:
+    """PERM-13: the sender's other unfiled mail that the actor may re-file, and how many were left alone.
+
+    Only mail the actor reads as their own moves: delivered or copied to them, sent by them or in their
+    own mailbox; a PERM-08 holder also takes what still waits in the undistributed queue. Mail another
+    salesperson holds (delivered to them, or in their personal mailbox) is never moved by someone else,
+    so that filing it cannot open it to the actor."""
+    unfiled = Mail.objects.filter(from_address=mail.from_address, customer__isnull=True,
+                                  deleted_at__isnull=True).exclude(pk=mail.pk)
+    own = Q(mailbox__kind=Mailbox.Kind.PERSONAL, mailbox__owner=actor)
+    if actor.employee_code:
+        own |= (Q(deliveries__employee__code=actor.employee_code)
+                | Q(copies__employee__code=actor.employee_code)
+                | Q(sent_by__code=actor.employee_code))
+    if may_distribute(actor):
+        own |= Q(UNTRIAGED, mailbox__kind=Mailbox.Kind.SYSTEM)
+    # Taken now: triaging the waiting mail changes which rows `own` would match.
+    movable = set(unfiled.filter(own).values_list("pk", flat=True))
+    return Mail.objects.filter(pk__in=movable), unfiled.count() - len(movable)
 
 
 def _file(mail: Mail, customer: Customer, owners: list[Employee]) -> None:

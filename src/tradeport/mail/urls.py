@@ -69,4 +69,5 @@ urlpatterns = [
     path("blocked/<int:pk>/delete/", views.blocked_delete, name="blocked_delete"),
     path("rules/", views.rule_list, name="rule_list"),
     path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
+    path("address-transfer/", views.address_transfer, name="address_transfer"),
 ]

@@ -11,6 +11,7 @@ from tradeport.accounts.permissions import admin_required, function_required
 from tradeport.mail import services, tasks
 from tradeport.mail.forms import (
     AddressRuleForm,
+    AddressTransferForm,
     BlockedAddressForm,
     MailboxForm,
     MailImportForm,
@@ -25,8 +26,8 @@ from tradeport.mail.models import (
     Mailbox,
     Quarantine,
 )
-from tradeport.mail.protocols import MailServerError
 from tradeport.system.lists import list_page
+from tradeport.system.params import next_url
 
 
 def _manageable(request):
@@ -102,34 +103,69 @@ def mailbox_update(request, pk):
     return _form(request, _mailbox(request, pk))
 
 
+# A change to these fields is tested before it is saved (MBOX-03): a wrong password is caught at once.
+INCOMING_FIELDS = {"protocol", "host", "port", "security", "username", "password", "folders_text"}
+SMTP_FIELDS = {"smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password"}
+
+
+def _failure_text(request, error) -> str:
+    """The administrator may be told server settings; everyone else is told whom to ask."""
+    return error.admin_message if request.user.is_administrator else error.message
+
+
+def _check_texts(request, checks) -> tuple[list[str], list[str]]:
+    """(what works, what failed), each line naming the part and, on failure, the server's words."""
+    works, failed = [], []
+    for check in checks:
+        if check.error is None:
+            works.append((_("Connection works. %(result)s") if check.part == "incoming"
+                          else _("Sending works. %(result)s")) % {"result": check.result})
+        else:
+            failed.append((_("Connection test failed (%(kind)s): %(message)s") if check.part == "incoming"
+                           else _("Sending test failed (%(kind)s): %(message)s")) % {
+                "kind": check.error.kind, "message": _failure_text(request, check.error)})
+    return works, failed
+
+
 def _form(request, mailbox):
     form = MailboxForm(request.POST or None, instance=mailbox)
+    failed = []
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, _("Mailbox %(address)s saved.") % {"address": saved.address})
-        if saved.kind == Mailbox.Kind.PERSONAL:
-            return redirect("mail:personal_mailbox")
-        return redirect("mail:mailbox_list")
-    return render(request, "mail/mailbox_form.html", {"form": form, "mailbox": mailbox})
+        new = mailbox.pk is None
+        candidate = form.save(commit=False)
+        changed = set(form.changed_data)
+        checks = services.connection_checks(candidate, incoming=new or bool(changed & INCOMING_FIELDS),
+                                            smtp=new or bool(changed & SMTP_FIELDS))
+        works, failed = _check_texts(request, checks)
+        if not failed or request.POST.get("save_anyway"):
+            candidate.save()
+            # One alert: what was saved and that it works.
+            messages.success(request, " ".join([_("Mailbox %(address)s saved.") % {"address": candidate.address},
+                                                *works]))
+            for text in failed:
+                messages.warning(request, text)
+            if candidate.kind == Mailbox.Kind.PERSONAL:
+                return redirect("mail:personal_mailbox")
+            return redirect("mail:mailbox_list")
+        form.keep_typed_passwords()
+    return render(request, "mail/mailbox_form.html", {"form": form, "mailbox": mailbox, "failed_checks": failed})
 
 
 @login_required
 @require_POST
 def mailbox_test(request, pk):
-    """MBOX-03: log in and open the folders now; the failure is named."""
+    """MBOX-03: log in to the incoming and the sending server now; each failure is named in the server's words."""
     if not _may_use(request.user):
         raise PermissionDenied
     mailbox = _mailbox(request, pk)
-    try:
-        result = services.mailbox_test(mailbox)
-    except MailServerError as exc:
-        messages.error(request, _("Connection test failed (%(kind)s): %(message)s") % {
-            "kind": exc.kind, "message": exc.message})
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Connection works. %(result)s") % {"result": result})
-    return redirect(request.POST.get("next") or reverse("mail:mailbox_list"))
+    works, failed = _check_texts(request, services.connection_checks(mailbox))
+    for text in works:
+        messages.success(request, text)
+    for text in failed:
+        messages.error(request, text)
+    if not works and not failed:
+        messages.info(request, _("Nothing to test: this mailbox has neither an incoming nor an SMTP server."))
+    return redirect(next_url(request, reverse("mail:mailbox_list")))
 
 
 @login_required
@@ -142,7 +178,7 @@ def mailbox_receive(request, pk):
     tasks.fetch_mailbox.enqueue(mailbox_id=mailbox.pk)
     messages.info(request, _("Receiving %(address)s has started; the counts below update as mail arrives.")
                   % {"address": mailbox.address})
-    return redirect(request.POST.get("next") or reverse("mail:mailbox_list"))
+    return redirect(next_url(request, reverse("mail:mailbox_list")))
 
 
 @function_required("fn_system_mailbox")
@@ -225,6 +261,69 @@ def rule_delete(request, pk):
     rule.delete()
     messages.success(request, _("The rule for %(address)s is removed.") % {"address": rule.address})
     return redirect("mail:rule_list")
+
+
+# Address distribution transfer (MAIL-14, MAIL-15), in Customer management
+
+def _may_transfer(user) -> bool:
+    """The function opens the screen; routing other people's mail also takes PERM-08 (MAIL-02 to MAIL-15)."""
+    return user.is_administrator or user.has_perm("accounts.system_mail")
+
+
+@function_required("fn_address_rule_transfer")
+@require_http_methods(["GET", "POST"])
+def address_transfer(request):
+    """MAIL-14: give an address to a salesperson, or remove its rule; the address's future mail follows."""
+    if not _may_transfer(request.user):
+        raise PermissionDenied
+    form = AddressTransferForm(request.POST or None, initial={"address": request.GET.get("address", "")})
+    confirm = None
+    if request.method == "POST" and form.is_valid():
+        address, target = form.cleaned_data["address"], form.cleaned_data["employee"]
+        rule = AddressRule.objects.select_related("employee").filter(address=address).first()
+        if target is None and rule is None:
+            form.add_error("address", _("%(address)s has no distribution rule: its mail already goes to the "
+                                        "undistributed queue.") % {"address": address})
+        elif target is None and not request.POST.get("confirmed"):
+            confirm = rule  # removing is the default choice: ask before doing it
+        else:
+            previous = services.address_rule_transfer(address=address, employee=target, actor=request.user)
+            _transfer_done(request, address, target, previous)
+            return redirect("mail:address_transfer")
+    listing = list_page(request, AddressRule.objects.select_related("employee", "created_by__employee_record"),
+                        search_fields=("address", "employee__name", "employee__code"),
+                        sort_fields={"address": "address", "employee": "employee__code", "created": "created_at"},
+                        default_sort="address")
+    return render(request, "mail/address_transfer.html", {"form": form, "listing": listing, "confirm": confirm})
+
+
+def _transfer_done(request, address: str, target, previous) -> None:
+    if target is None:
+        messages.success(request, _("Automatic distribution of %(address)s is removed: its future mail goes to "
+                                    "the undistributed queue.") % {"address": address})
+    elif previous is None:
+        messages.success(request, _("Mail from %(address)s will go to %(name)s.") % {
+            "address": address, "name": target.name})
+    elif previous.pk == target.pk:
+        messages.info(request, _("Mail from %(address)s already goes to %(name)s.") % {
+            "address": address, "name": target.name})
+    else:
+        messages.success(request, _("Mail from %(address)s now goes to %(name)s instead of %(previous)s.") % {
+            "address": address, "name": target.name, "previous": previous.name})
+    # Routing asks these before any rule (MAIL-01): say so, or the rule seems not to work.
+    if target is not None:
+        from tradeport.customers.models import EmailAddress
+
+        entry = EmailAddress.objects.filter(address=address, customer__deleted_at__isnull=True).select_related(
+            "customer").first()
+        if BlockedAddress.objects.filter(address=address).exists():
+            messages.warning(request, _("%(address)s is blocked: its mail is refused before any rule applies.")
+                             % {"address": address})
+        elif entry is not None:
+            messages.warning(request, _("%(address)s belongs to the customer %(code)s %(name)s: its mail goes to "
+                                        "the customer's owners; the rule applies only if the address leaves the "
+                                        "record.") % {"address": address, "code": entry.customer.code,
+                                                      "name": entry.customer.name})
 
 
 @function_required("fn_system_mailbox")

@@ -36,6 +36,8 @@ class DepartmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["parent"].queryset = Department.objects.exclude(path__startswith=self.instance.path)
+            # The preset remark is offered in the reader's language, as the list shows it.
+            self.initial["remarks"] = self.instance.remarks_text
 
 
 class EmployeeForm(forms.ModelForm):

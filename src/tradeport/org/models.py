@@ -1,5 +1,6 @@
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from tradeport.codes.models import localised
@@ -56,6 +57,10 @@ class TreeNode(models.Model):
         return [found[i] for i in ids if i in found]
 
 
+# The preset department's remark, stored in English and shown in the reader's language.
+PRESET_DEPARTMENT_REMARKS = gettext_noop("Foreign Trade Department")
+
+
 class Department(TreeNode):
     """ORG-01..05: the department tree."""
 
@@ -75,6 +80,11 @@ class Department(TreeNode):
 
     def get_absolute_url(self) -> str:
         return reverse("org:department_list") + f"?selected={self.pk}"
+
+    @property
+    def remarks_text(self) -> str:
+        """The remarks, the preset one in the reader's language."""
+        return gettext(self.remarks) if self.remarks == PRESET_DEPARTMENT_REMARKS else self.remarks
 
 
 class EmployeeQuerySet(models.QuerySet):

@@ -3,7 +3,8 @@
 from django.db import transaction
 
 from tradeport.org import region_data
-from tradeport.org.models import Department, Employee, Region
+from tradeport.org.models import PRESET_DEPARTMENT_REMARKS, Department, Employee, Region
+from tradeport.org.services import employee_save
 
 PRESET_DEPARTMENT = ("01", "外贸部")
 # Codes match the preset accounts' employee numbers (tradeport.system.presets).
@@ -17,13 +18,13 @@ def load_departments_and_employees() -> None:
     code, name = PRESET_DEPARTMENT
     department = Department.objects.filter(code=code).first()
     if department is None:
-        department = Department.objects.create(code=code, name=name, remarks="Foreign Trade Department")
+        department = Department.objects.create(code=code, name=name, remarks=PRESET_DEPARTMENT_REMARKS)
         Department.objects.filter(pk=department.pk).update(path=f"{department.pk:08d}/")
         department.refresh_from_db()
     for emp_code, emp_name, name_en, is_sales in PRESET_EMPLOYEES:
         if not Employee.objects.filter(code=emp_code).exists():
-            Employee.objects.create(code=emp_code, name=emp_name, name_en=name_en, department=department,
-                                    is_salesperson=is_sales)
+            employee_save(employee=Employee(code=emp_code, name=emp_name, name_en=name_en,
+                                            department=department, is_salesperson=is_sales))
 
 
 @transaction.atomic

@@ -31,6 +31,9 @@ EXPORT_DESTINATIONS = (
     "AU", "PH", "AE", "BR", "CA", "FR", "IT", "PL", "SA", "TR", "ES", "BE", "BD", "CL", "TW",
 )
 CITIES_PER_COUNTRY = 6
+# Countries whose name in pycountry's zh_CN catalogue is misspelt or not the mainland
+# form (马尔他, 柬埔塞, 瓜地马拉 ...): their Chinese name comes from CLDR instead.
+CLDR_CHINESE_NAMES = {"BV", "GS", "GT", "IM", "KG", "KH", "MT", "PF", "TT"}
 # Hong Kong, Macao and Taiwan are their own ISO 3166-1 entries, kept as such.
 CHINA_SKIP = {"71", "81", "82"}
 CHINA_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "省", "市", "盟", "区", "县")
@@ -140,7 +143,7 @@ def build() -> list[RegionSpec]:
         if geo_country is None:
             continue
         name_zh = zh.gettext(country.name)
-        if name_zh == country.name:
+        if name_zh == country.name or alpha2 in CLDR_CHINESE_NAMES:
             name_zh = zh_locale.territories.get(alpha2, country.name)
         name_en = en_locale.territories.get(alpha2) or getattr(country, "common_name", country.name)
         specs.append(RegionSpec(alpha2, name_zh, name_en, 2, continent_of[geo_country["continentcode"]],

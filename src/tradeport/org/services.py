@@ -62,9 +62,20 @@ def employee_save(*, employee: Employee) -> Employee:
         employee.date_left = None
     employee.full_clean()
     employee.save()
+    _take_over_account_name(employee)
     if employee.has_left and not was_left:
         _end_logins_of(employee)
     return employee
+
+
+def _take_over_account_name(employee: Employee) -> None:
+    """An account made before its employee (ACC-12) kept the name itself; now the employee holds it.
+
+    A plain UPDATE: the name does not change for anyone, so it is no operation to log.
+    """
+    from tradeport.accounts.models import Account
+
+    Account.objects.filter(employee_code=employee.code).exclude(employee_name="").update(employee_name="")
 
 
 def _end_logins_of(employee: Employee) -> None:
@@ -83,6 +94,10 @@ def employee_delete(*, employee: Employee) -> None:
     if found:
         raise ValidationError(_("%(name)s cannot be deleted while these refer to them: %(what)s. Mark the employee as left instead.")
                               % {"name": employee.name, "what": describe(found)})
+    from tradeport.accounts.models import Account
+
+    # The name goes back to a linked account, so it does not lose it with the record.
+    Account.objects.filter(employee_code=employee.code, employee_name="").update(employee_name=employee.name)
     employee.delete()
 
 

@@ -224,3 +224,107 @@
     button.classList.add("active");
   });
 })();
+
+// Small page behaviours, declared with data- attributes: the Content-Security-Policy admits no inline
+// script, so no template carries onclick= or <script> of its own.
+(function () {
+  "use strict";
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-submit-on-change]")) { target.form.requestSubmit(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target.closest) { return; }
+    var checkAll = target.closest("input[data-check-all]");
+    if (checkAll) {  // a header checkbox ticks or clears the rows
+      document.querySelectorAll(checkAll.getAttribute("data-check-all")).forEach(function (box) {
+        box.checked = checkAll.checked;
+      });
+      return;
+    }
+    var setChecks = target.closest("[data-set-checks]");
+    if (setChecks) {  // [Select all] / [Clear all] buttons
+      var value = setChecks.getAttribute("data-checked") === "true";
+      document.querySelectorAll(setChecks.getAttribute("data-set-checks")).forEach(function (box) {
+        box.checked = value;
+      });
+      return;
+    }
+    var toggle = target.closest("[data-toggle-subtree]");
+    if (toggle) {  // a tree node's chevron opens and closes the list beside it
+      var list = document.getElementById(toggle.getAttribute("data-toggle-subtree"));
+      if (list) { list.classList.toggle("d-none"); }
+      var icon = toggle.querySelector("i");
+      if (icon) { icon.classList.toggle("bi-chevron-down"); }
+      return;
+    }
+    var remove = target.closest("[data-remove-row]");
+    if (remove) {  // a repeated row goes, unless it is the last one
+      if (document.querySelectorAll(remove.getAttribute("data-remove-row")).length > 1) { remove.closest("tr").remove(); }
+      return;
+    }
+    var repeat = target.closest("[data-repeat-row]");
+    if (repeat) {  // a copy of the last repeated row, emptied
+      var rows = document.querySelectorAll(repeat.getAttribute("data-repeat-row"));
+      var last = rows[rows.length - 1];
+      var copy = last.cloneNode(true);
+      var input = copy.querySelector("input");
+      if (input) { input.value = ""; }
+      last.after(copy);
+      return;
+    }
+    var add = target.closest("[data-formset-add]");
+    if (add) {  // a Django formset gets one more form from its <template>
+      var prefix = add.getAttribute("data-formset-add");
+      var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+      var template = document.getElementById(add.getAttribute("data-formset-template"));
+      var html = template.innerHTML.replace(/__prefix__/g, total.value);
+      document.getElementById(add.getAttribute("data-formset-target")).insertAdjacentHTML("beforeend", html);
+      total.value = Number(total.value) + 1;
+    }
+  });
+
+  // A form that also sends the current values of another form's fields (a saved query keeps its conditions).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var source = form.getAttribute && form.getAttribute("data-copy-fields");
+    if (!source) { return; }
+    document.querySelectorAll(source + " [name]").forEach(function (field) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = field.name;
+      hidden.value = field.value;
+      form.appendChild(hidden);
+    });
+  });
+
+  // OWN-05: drag the ticked customers (or the dragged row) onto a salesperson.
+  document.addEventListener("dragstart", function (event) {
+    var row = event.target.closest && event.target.closest("#ownership-customers tr[draggable]");
+    if (!row) { return; }
+    row.querySelector("input[name=customer]").checked = true;
+    event.dataTransfer.setData("text/plain", row.dataset.customerId);
+  });
+  function dropTarget(event) { return event.target.closest && event.target.closest("[data-drop-target]"); }
+  document.addEventListener("dragover", function (event) {
+    var target = dropTarget(event);
+    if (target) { event.preventDefault(); target.classList.add("list-group-item-info"); }
+  });
+  document.addEventListener("dragleave", function (event) {
+    var target = dropTarget(event);
+    if (target) { target.classList.remove("list-group-item-info"); }
+  });
+  document.addEventListener("drop", function (event) {
+    var target = dropTarget(event);
+    if (!target) { return; }
+    event.preventDefault();
+    var form = document.getElementById("owner-form");
+    var select = document.getElementById("move-target");
+    if (!form || !select) { return; }
+    select.value = target.dataset.dropTarget;
+    form.requestSubmit();
+  });
+})();

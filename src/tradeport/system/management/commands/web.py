@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
@@ -9,7 +10,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings or key != "control_socket":  # gunicorn < 25 has no control socket
+                self.cfg.set(key, value)
 
     def load(self):
         from tradeport.wsgi import application
@@ -31,4 +33,6 @@ class Command(BaseCommand):
             "bind": f"{host}:{port}", "workers": workers, "threads": threads,
             "worker_class": "gthread", "accesslog": "-", "timeout": 120,
             "forwarded_allow_ips": "127.0.0.1",
+            # gunicornc's socket, by default under ~/.gunicorn/: kept with the data, one per port.
+            "control_socket": str(settings.DATA_DIR / f"gunicorn-{port}.ctl"),
         }).run()
