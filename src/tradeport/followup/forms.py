@@ -116,7 +116,8 @@ class ContactRecordForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("needs_follow_up") and not cleaned.get("next_follow_up"):
+        # A date that was refused already says why; only a missing one needs asking for.
+        if cleaned.get("needs_follow_up") and not cleaned.get("next_follow_up") and "next_follow_up" not in self.errors:
             self.add_error("next_follow_up", _("Choose the date of the next follow-up."))
         if not cleaned.get("needs_follow_up"):
             cleaned["next_follow_up"] = None
