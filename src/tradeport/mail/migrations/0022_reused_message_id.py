@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mail', '0020_date_from_arrival'),
+        ('mail', '0021_reports_index'),
     ]
 
     operations = [
