@@ -11,12 +11,13 @@ TRADEPORT_DATABASE_URL=postgres://postgres@127.0.0.1:5432/tradeport_bench_sync,
 created empty: the mail tables are emptied between rounds.
 
 Two comparisons, each interleaved over --repeat rounds in this one process
-(the order alternates every round); the medians of the rounds are compared:
+(Tradeport first on odd rounds, the reference first on even ones), each after an
+untimed warm-up of both sides; the medians of the rounds are compared, and the
+range of the per-round ratios is printed:
 
 * fetch layer: `ImapClient` (open INBOX, `uids_after(0)`, `fetch` in batches of
   services.BATCH) against bare imaplib (login, SELECT read-only, UID SEARCH ALL,
   UID FETCH of the same batches with BODY.PEEK[]), connect and logout included.
-  One untimed bare pass first, so that Dovecot's indexes and the page cache are warm.
 * first sync: `fetch_mailbox()` of an IMAP mailbox with an empty fetch state
   against bench/ingest.py's `pipeline()` on the very bytes the server serves
   (APPEND turned the corpus's LF line ends into CRLF). The mail rows, the raw
@@ -133,6 +134,7 @@ def run(server: DovecotServer, messages: list[bytes], repeat: int) -> None:
 
     _rate, served = bare(imap)  # warm-up, and the bytes the server serves
     assert len(served) == len(messages)
+    layer(imap)  # warm-up of the other side
     ours, floor = [], []
     for round_ in range(repeat):
         order = (("ImapClient", layer, ours), ("imaplib", bare, floor))
@@ -149,6 +151,8 @@ def run(server: DovecotServer, messages: list[bytes], repeat: int) -> None:
     mailbox.host, mailbox.port, mailbox.username = server.host, server.imap_port, address
     mailbox.password = PASSWORD
     mailbox.save()
+    sync(address, len(served))  # warm-up of both, untimed: a first round runs cold
+    ingest(served)
     syncs, pipelines = [], []
     for round_ in range(repeat):
         order = ((syncs, lambda: sync(address, len(served))), (pipelines, lambda: ingest(served)))
@@ -174,6 +178,9 @@ def run(server: DovecotServer, messages: list[bytes], repeat: int) -> None:
         ratio = mine / theirs
         print(f"| {label} | {mine:.0f} ({best_mine:.0f}) | {theirs:.0f} ({best_theirs:.0f}) "
               f"| {ratio:.0%} ({best_mine / best_theirs:.0%}) | ≥ {target:.0%} {'met' if ratio >= target else 'missed'} |")
+    for label, mine, theirs in (("fetch", ours, floor), ("sync", syncs, pipelines)):
+        ratios = [m / t for m, t in zip(mine, theirs, strict=True)]
+        print(f"  {label} ratio per round: {', '.join(f'{r:.0%}' for r in ratios)}")
     print(f"  fetching, then ingesting, one after the other would give {serial:.0f} messages/s "
           f"({serial / ingest_rate:.0%} of the pipeline)")
 

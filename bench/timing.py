@@ -1,5 +1,6 @@
 """Shared by the page benchmarks: a signed-in test client, and timing a set of requests."""
 
+import math
 import statistics
 import time
 
@@ -21,8 +22,19 @@ def signed_in_client(username: str) -> Client:
     return client
 
 
-def time_requests(cases: dict, repeat: int) -> None:
-    """Print p50 and p95 of `repeat` timed GETs per case ({label: (client, url)}), after one warm-up each."""
+def percentile(sorted_times: list[float], share: float) -> float:
+    """The nearest-rank percentile of already sorted figures (share 0.95 for p95)."""
+    return sorted_times[max(0, math.ceil(len(sorted_times) * share) - 1)]
+
+
+def time_requests(cases: dict, repeat: int, budgets: dict | None = None) -> dict:
+    """Print p50 and p95 of `repeat` timed GETs per case ({label: (client, url)}), after one warm-up each,
+    then the query count and slowest query of one more request. Returns {label: (p50, p95, slowest query)}.
+    `budgets` ({label: (p95 ms, slowest query ms)}) marks a case over either; `over_budget()` lists them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    figures = {}
     for label, (client, url) in cases.items():
         client.get(url)
         times = []
@@ -32,8 +44,23 @@ def time_requests(cases: dict, repeat: int) -> None:
             times.append((time.perf_counter() - began) * 1000)
             assert response.status_code == 200, (url, response.status_code)
         times.sort()
-        p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        print(f"  {label:45s} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms")
+        p50, p95 = statistics.median(times), percentile(times, 0.95)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        slowest = max((float(q["time"]) * 1000 for q in queries.captured_queries), default=0.0)
+        figures[label] = (p50, p95, slowest)
+        mark = ""
+        if budgets and label in budgets:
+            mark = f"   budget {budgets[label][0]}/{budgets[label][1]} ms{'  OVER' if over_budget({label: figures[label]}, budgets) else ''}"
+        print(f"  {label:45s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
+              f"{len(queries.captured_queries):3d} queries, slowest {slowest:6.1f} ms{mark}", flush=True)
+    return figures
+
+
+def over_budget(figures: dict, budgets: dict) -> list[str]:
+    """The cases whose p95 or slowest query is over their budget."""
+    return [label for label, (_p50, p95, slowest) in figures.items()
+            if label in budgets and (p95 > budgets[label][0] or slowest > budgets[label][1])]
 
 
 def generate_or_run(doc: str, generate, run, *, size_option: str, size_default: int, argv=None) -> None:

@@ -28,6 +28,7 @@ MILLION_MAILS = {
     ("received_at",): "1000000 1",
     ("thread_key",): "1000000 1",
     ("mailbox_id", "message_id"): "1000000 1000000 1",
+    ("mailbox_id", "message_id", "content_hash"): "1000000 1000000 1 1",
     ("sent_by_id", "id"): "1000000 1000000 1",
     ("route", "triaged_at", "deleted_at"): "1000000 500000 500000 500000",
     **dict.fromkeys([(column,) for column in (
@@ -46,6 +47,17 @@ def reports_query(client, mail_pk: int) -> str:
     found = [q["sql"] for q in queries.captured_queries if 'WHERE ("mail_mail"."report_for_id" = ' in q["sql"]]
     assert len(found) == 1, "\n\n".join(found)
     return found[0]
+
+
+@pytest.fixture
+def forget_statistics():
+    """The planner keeps loaded statistics for the connection: leave none of ours to later tests."""
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone():
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'mail_mail'")
+            cursor.execute("ANALYZE sqlite_schema")
 
 
 def load_million_mail_statistics() -> None:
@@ -69,17 +81,23 @@ def reported_mail(sendable, smtp_sink):  # noqa: F811
     return client, outgoing.mail.pk
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner and statistics")
-def test_sqlite_lists_a_mails_reports_from_their_index_at_a_million_mails(reported_mail):
-    """READ-01, SEND-17: with the statistics of 10⁶ mails, the reports on a sent mail come from the
-    mail_reports index in order, not from a walk of every mail along received_at (311 ms at 10⁶)."""
-    client, mail_pk = reported_mail
-    sql = reports_query(client, mail_pk)
-    load_million_mail_statistics()
+def sqlite_plan(sql: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-        plan = [row[-1] for row in cursor.fetchall()]
-    assert plan == ["SEARCH mail_mail USING INDEX mail_reports (report_for_id=?)"], plan
+        return [row[-1] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner and statistics")
+def test_sqlite_lists_a_mails_reports_from_their_index_at_a_million_mails(reported_mail, forget_statistics):
+    """READ-01, SEND-17: with the statistics of 10⁶ mails, the reports on a sent mail come from the
+    mail_reports index in order, not from a walk of every mail along received_at (311 ms at 10⁶);
+    and so they do without statistics, as an installation that never ran ANALYZE has none."""
+    client, mail_pk = reported_mail
+    sql = reports_query(client, mail_pk)
+    by_index = ["SEARCH mail_mail USING INDEX mail_reports (report_for_id=?)"]
+    assert sqlite_plan(sql) == by_index
+    load_million_mail_statistics()
+    assert sqlite_plan(sql) == by_index
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
