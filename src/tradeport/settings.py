@@ -129,6 +129,9 @@ else:
                 ),
             },
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+            # A connection per request (and its schema parse and pragmas) left the web server on one core:
+            # eight clients got half the throughput of one (docs/benchmarks.md, concurrent clients).
+            "CONN_MAX_AGE": 60,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
