@@ -38,6 +38,15 @@ def world(db):
             "department": department}
 
 
+@pytest.fixture
+def sendable(world, smtp_sink):
+    """The world's system mailbox sends through the loopback SMTP server."""
+    mailbox = world["mailbox"]
+    mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_security = smtp_sink.host, smtp_sink.port, "plain"
+    mailbox.save()
+    return world
+
+
 def raw_mail(sender: str, *, to: str = "info@tradeport.test", subject: str = "Inquiry",
              message_id: str = "<m1@hanse.de>", body: str = "Please quote.") -> bytes:
     return (f"From: Sender <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\n"

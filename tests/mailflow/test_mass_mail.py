@@ -26,14 +26,6 @@ def boss(sendable):
     return account, client
 
 
-@pytest.fixture
-def sendable(world, smtp_sink):
-    mailbox = world["mailbox"]
-    mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_security = smtp_sink.host, smtp_sink.port, "plain"
-    mailbox.save()
-    return world
-
-
 def new_mailing(client, world, **fields) -> MassMailing:
     data = {"mailbox": world["mailbox"].pk, "subject": "New catalogue for {company}",
             "body": "Dear {name},\n\nour 2027 catalogue is attached.", **fields}

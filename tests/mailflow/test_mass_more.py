@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from conftest import make_account, sign_in
 from mailflow.test_mail_security import grant
-from mailflow.test_mass_mail import boss, new_mailing, sendable  # noqa: F401
+from mailflow.test_mass_mail import boss, new_mailing  # noqa: F401
 from tradeport.accounts.functions import MANAGER_TEMPLATE
 from tradeport.accounts.models import Account
 from tradeport.customers.models import Customer, EmailAddress, Ownership

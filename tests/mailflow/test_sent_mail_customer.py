@@ -19,14 +19,6 @@ SECRET = "Beta Secret Imports GmbH"
 
 
 @pytest.fixture
-def sendable(world, smtp_sink):
-    mailbox = world["mailbox"]
-    mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_security = smtp_sink.host, smtp_sink.port, "plain"
-    mailbox.save()
-    return world
-
-
-@pytest.fixture
 def beta(world):
     """A customer of 业务员2 (tom) only, with the contact Bruno Beta."""
     customer = Customer.objects.create(code="000002", name=SECRET, region=world["customer"].region,

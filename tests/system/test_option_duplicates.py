@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import sign_in
-from mailflow.conftest import world  # noqa: F401
-from mailflow.test_mass_mail import boss, new_mailing, sendable  # noqa: F401
+from mailflow.conftest import sendable, world  # noqa: F401
+from mailflow.test_mass_mail import boss, new_mailing  # noqa: F401
 from tradeport.mail import mass
 from tradeport.mail.models import MassRecipient
 from tradeport.system import options
